@@ -1,0 +1,99 @@
+// The replica side of the stage protocol: a NATS services endpoint that pulls large payloads,
+// drops requests whose deadline has passed, sends heartbeats while it holds a request, and
+// answers errors with the services framework's error headers.
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import type { Service, ServiceMsg } from '@nats-io/services';
+import { DeadlineExceeded, ErrorCode, SpinexrError } from './errors.ts';
+import { HEARTBEAT, Header, newHeaders, readDeadline, remainingMs } from './wire.ts';
+import type { PayloadTransport } from './payload-transport.ts';
+import type { Logger } from './logger.ts';
+
+/** How often a replica tells the caller it still holds its request. */
+export const HEARTBEAT_INTERVAL_MS = 250;
+
+export interface StageRequest {
+  data: Uint8Array;
+  headers?: MsgHdrs;
+  requestId: string;
+  /** Epoch ms. */
+  deadline: number;
+}
+
+export interface StageResponse {
+  data: Uint8Array;
+  headers?: MsgHdrs;
+}
+
+export type StageHandler = (req: StageRequest) => Promise<StageResponse>;
+
+/**
+ * Adds one endpoint to a NATS service and serves it until the service stops.
+ * @example serveEndpoint({ service, nc, transport, logger, name: 'preprocess', subject: Subject.preprocess, queue: 'preprocess', handler })
+ */
+export function serveEndpoint(opts: {
+  service: Service;
+  nc: NatsConnection;
+  transport: PayloadTransport;
+  logger: Logger;
+  name: string;
+  subject: string;
+  queue: string;
+  metadata?: Record<string, string>;
+  handler: StageHandler;
+}): { inFlight: () => number; stop: () => void } {
+  const { nc, transport, logger } = opts;
+  const holding = new Set<string>();
+  const beat = setInterval(() => {
+    for (const reply of holding) nc.publish(reply, undefined, { headers: newHeaders({ [Header.Status]: HEARTBEAT }) });
+  }, HEARTBEAT_INTERVAL_MS);
+  beat.unref();
+
+  const handle = async (msg: ServiceMsg) => {
+    const reply = msg.reply;
+    const requestId = msg.headers?.get(Header.RequestId) ?? '';
+    const deadline = readDeadline(msg.headers);
+    if (reply) {
+      holding.add(reply);
+      nc.publish(reply, undefined, { headers: newHeaders({ [Header.Status]: HEARTBEAT }) });
+    }
+    try {
+      if (remainingMs(deadline) <= 0) throw new DeadlineExceeded('deadline passed before the replica started the work; dropped');
+      const data = await transport.receive(msg, remainingMs(deadline));
+      const res = await opts.handler({ data, headers: msg.headers, requestId, deadline });
+      if (!reply) return;
+      const out = transport.prepare(res.data, res.headers ?? newHeaders(), Math.max(1000, remainingMs(deadline)));
+      holding.delete(reply);
+      msg.respond(out.data, { headers: out.headers });
+    } catch (err) {
+      const e = err instanceof SpinexrError ? err : undefined;
+      const code = e?.code ?? ErrorCode.Internal;
+      if (code === ErrorCode.Internal) logger.error({ err, requestId }, `${opts.name} failed`);
+      else logger.info({ requestId, code, reason: (err as Error).message }, `${opts.name} refused`);
+      if (reply) {
+        holding.delete(reply);
+        msg.respondError(code, oneLine((err as Error).message));
+      }
+    } finally {
+      if (reply) holding.delete(reply);
+    }
+  };
+
+  opts.service.addEndpoint(opts.name, {
+    subject: opts.subject,
+    queue: opts.queue,
+    metadata: opts.metadata,
+    handler: (err, msg) => {
+      if (err) {
+        logger.error({ err }, `${opts.name} endpoint stopped`);
+        return;
+      }
+      void handle(msg);
+    },
+  });
+  return { inFlight: () => holding.size, stop: () => clearInterval(beat) };
+}
+
+/** Header values cannot carry newlines. */
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ').slice(0, 1000);
+}
