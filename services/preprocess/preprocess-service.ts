@@ -1,0 +1,109 @@
+// The preprocessing replica: decodes radiographs arriving over NATS and replies with the model
+// input tensors the caller asked for. Patient tags are read here and never leave this process.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Svcm, type Service } from '@nats-io/services';
+import type { ModelRepository } from '../model-repository/model-repository.ts';
+import type { ModelConfig } from '../common/model-config.ts';
+import { InvalidInput } from '../common/errors.ts';
+import { Header, QueueGroup, Subject, newHeaders } from '../common/wire.ts';
+import { PayloadTransport } from '../common/payload-transport.ts';
+import { serveEndpoint } from '../common/stage-server.ts';
+import type { Logger } from '../common/logger.ts';
+import { preprocessImage } from './preprocess.ts';
+
+/** `Spinexr-Meta` of a preprocess request. */
+export interface PreprocessRequestMeta {
+  /** Model versions to lay the image out for, as `name:version`. */
+  targets: string[];
+}
+
+/** One tensor inside the reply payload. */
+export interface TensorSlice {
+  target: string;
+  /** Byte offset and length in the payload. */
+  offset: number;
+  length: number;
+  shape: number[];
+  /** original size / model input size, per axis. */
+  scaleX: number;
+  scaleY: number;
+}
+
+/** `Spinexr-Meta` of a preprocess reply: image facts (no patient data) and where each tensor lies. */
+export interface PreprocessReplyMeta {
+  info: {
+    width: number;
+    height: number;
+    format: string;
+    transferSyntax: string;
+    photometric: string;
+    bitsStored: number;
+    windowing: string;
+  };
+  tensors: TensorSlice[];
+  computeMs: number;
+}
+
+/**
+ * Starts a preprocessing replica until `stop()`.
+ * @example const r = await startPreprocessReplica({ nc, repo, logger });
+ */
+export async function startPreprocessReplica(opts: {
+  nc: NatsConnection;
+  repo: ModelRepository;
+  logger: Logger;
+  maxPixels?: number;
+}): Promise<{ service: Service; stop: () => Promise<void> }> {
+  const transport = new PayloadTransport(opts.nc);
+  transport.start();
+  const service = await new Svcm(opts.nc).add({
+    name: 'spinexr-preprocess',
+    version: '0.1.0',
+    description: 'SpineXR preprocessing replica: DICOM/PNG/JPEG to model input tensors',
+    metadata: { device: 'cpu' },
+    statsHandler: async () => ({ in_flight: endpoint.inFlight() }),
+  });
+  const endpoint = serveEndpoint({
+    service,
+    nc: opts.nc,
+    transport,
+    logger: opts.logger,
+    name: 'preprocess',
+    subject: Subject.preprocess,
+    queue: QueueGroup.preprocess,
+    handler: async (req) => {
+      const metaText = req.headers?.get(Header.Meta);
+      const meta = metaText ? (JSON.parse(metaText) as PreprocessRequestMeta) : { targets: [] };
+      const targets: { key: string; config: ModelConfig }[] = meta.targets.map((t) => {
+        const [name, version] = t.split(':');
+        return { key: t, config: opts.repo.resolve(name, Number(version ?? 0)).config };
+      });
+      if (!req.data.byteLength) throw new InvalidInput('empty image: zero bytes received');
+      const t0 = performance.now();
+      const result = await preprocessImage(req.data, targets, opts.maxPixels ? { maxPixels: opts.maxPixels } : undefined);
+      // result.protectedTags (patient data) deliberately goes no further than this line.
+      const slices: TensorSlice[] = [];
+      let total = 0;
+      for (const [key, t] of result.tensors) {
+        slices.push({ target: key, offset: total, length: t.data.byteLength, shape: t.shape, scaleX: t.scaleX, scaleY: t.scaleY });
+        total += t.data.byteLength;
+      }
+      const payload = new Uint8Array(total);
+      for (const s of slices) {
+        const t = result.tensors.get(s.target)!;
+        payload.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), s.offset);
+      }
+      const replyMeta: PreprocessReplyMeta = { info: result.info, tensors: slices, computeMs: performance.now() - t0 };
+      return { data: payload, headers: newHeaders({ [Header.Meta]: JSON.stringify(replyMeta) }) };
+    },
+  });
+  opts.logger.info('preprocess replica serving');
+  return {
+    service,
+    stop: async () => {
+      endpoint.stop();
+      await service.stop();
+      transport.stop();
+    },
+  };
+}
