@@ -10,7 +10,7 @@ export const HEADER_HEADROOM_BYTES = 64 * 1024;
 /** Chunk size for blob transfer (capped by the server's max_payload). */
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 /** Chunk requests in flight at once while pulling a blob. */
-export const DEFAULT_FETCH_WINDOW = 4;
+export const DEFAULT_FETCH_WINDOW = 16;
 /** A blob nobody fetched is dropped after this long. */
 export const DEFAULT_BLOB_TTL_MS = 60_000;
 

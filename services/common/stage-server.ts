@@ -44,7 +44,8 @@ export function serveEndpoint(opts: {
   const { nc, transport, logger } = opts;
   const holding = new Set<string>();
   const beat = setInterval(() => {
-    for (const reply of holding) nc.publish(reply, undefined, { headers: newHeaders({ [Header.Status]: HEARTBEAT }) });
+    if (nc.isClosed()) return;
+    for (const reply of holding) heartbeat(nc, reply);
   }, HEARTBEAT_INTERVAL_MS);
   beat.unref();
 
@@ -54,7 +55,7 @@ export function serveEndpoint(opts: {
     const deadline = readDeadline(msg.headers);
     if (reply) {
       holding.add(reply);
-      nc.publish(reply, undefined, { headers: newHeaders({ [Header.Status]: HEARTBEAT }) });
+      heartbeat(nc, reply);
     }
     try {
       if (remainingMs(deadline) <= 0) throw new DeadlineExceeded('deadline passed before the replica started the work; dropped');
@@ -87,10 +88,18 @@ export function serveEndpoint(opts: {
         logger.error({ err }, `${opts.name} endpoint stopped`);
         return;
       }
-      void handle(msg);
+      handle(msg).catch((err) => logger.warn({ err }, `${opts.name}: could not answer (connection closing?)`));
     },
   });
   return { inFlight: () => holding.size, stop: () => clearInterval(beat) };
+}
+
+function heartbeat(nc: NatsConnection, reply: string): void {
+  try {
+    nc.publish(reply, undefined, { headers: newHeaders({ [Header.Status]: HEARTBEAT }) });
+  } catch {
+    // connection closing: the caller's liveness timer takes over
+  }
 }
 
 /** Header values cannot carry newlines. */

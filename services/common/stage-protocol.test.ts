@@ -1,0 +1,115 @@
+// The stage protocol against a real nats-server: blob transfer past max_payload, no responders,
+// deadlines, and retry after a replica dies holding a request.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Svcm } from '@nats-io/services';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { startLocalNats, connectNats, type LocalNats } from '../launcher/nats-server.ts';
+import { rootLogger } from './logger.ts';
+import { PayloadTransport } from './payload-transport.ts';
+import { StageClient } from './stage-client.ts';
+import { serveEndpoint, type StageHandler } from './stage-server.ts';
+import { DeadlineExceeded, InvalidInput, Unavailable } from './errors.ts';
+
+let nats: LocalNats;
+let dir: string;
+let client: NatsConnection;
+let stages: StageClient;
+const opened: NatsConnection[] = [];
+const logger = rootLogger('test');
+logger.level = 'silent';
+
+async function replica(subject: string, handler: StageHandler): Promise<NatsConnection> {
+  const nc = await connectNats(nats.url, 'test-replica', { reconnect: false });
+  opened.push(nc);
+  const transport = new PayloadTransport(nc);
+  transport.start();
+  const service = await new Svcm(nc).add({ name: 'test-stage', version: '0.0.1' });
+  serveEndpoint({ service, nc, transport, logger, name: 'echo', subject, queue: subject, handler });
+  return nc;
+}
+
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'spinexr-nats-'));
+  nats = await startLocalNats({ dataDir: dir, maxPayload: '1MB' });
+  client = await connectNats(nats.url, 'test-client');
+  const transport = new PayloadTransport(client);
+  transport.start();
+  stages = new StageClient(client, transport, { livenessMs: 600 });
+  stages.start();
+});
+
+test.after(async () => {
+  for (const nc of opened) await nc.close().catch(() => undefined);
+  await client.close();
+  await nats.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('a 20 MB payload crosses a 1 MB max_payload server both ways, byte for byte', async () => {
+  await replica('t.echo', async (req) => ({ data: req.data }));
+  const payload = new Uint8Array(20 * 1024 * 1024);
+  for (let i = 0; i < payload.length; i += 4093) payload[i] = i % 251;
+  const t0 = performance.now();
+  const reply = await stages.call({ subject: 't.echo', payload, deadline: Date.now() + 10_000, requestId: 'r1', stage: 'echo' });
+  const ms = performance.now() - t0;
+  assert.is(reply.data.byteLength, payload.byteLength);
+  assert.ok(Buffer.from(reply.data).equals(Buffer.from(payload)));
+  console.log(`  20 MB there and back through 1 MB messages: ${ms.toFixed(1)} ms`);
+});
+
+test('no replica on a subject is UNAVAILABLE at once, not a hang', async () => {
+  const t0 = performance.now();
+  const err = await stages.call({ subject: 't.nobody', payload: new Uint8Array(3), deadline: Date.now() + 10_000, requestId: 'r2', stage: 'nobody' }).catch((e) => e);
+  assert.instance(err, Unavailable);
+  assert.match(err.message, /no nobody replica is running/);
+  assert.ok(performance.now() - t0 < 1000);
+});
+
+test('a replica error arrives as the same domain error with its message', async () => {
+  await replica('t.refuse', async () => {
+    throw new InvalidInput('not a DICOM, PNG or JPEG image');
+  });
+  const err = await stages.call({ subject: 't.refuse', payload: new Uint8Array(3), deadline: Date.now() + 5000, requestId: 'r3', stage: 'refuse' }).catch((e) => e);
+  assert.instance(err, InvalidInput);
+  assert.is(err.message, 'not a DICOM, PNG or JPEG image');
+});
+
+test('the deadline travels with the request: a slow stage ends in DEADLINE_EXCEEDED on time, and the replica sees it', async () => {
+  let seenDeadline = 0;
+  await replica('t.slow', async (req) => {
+    seenDeadline = req.deadline;
+    await new Promise((r) => setTimeout(r, 1000));
+    return { data: req.data };
+  });
+  const deadline = Date.now() + 300;
+  const t0 = performance.now();
+  const err = await stages.call({ subject: 't.slow', payload: new Uint8Array(1), deadline, requestId: 'r4', stage: 'slow' }).catch((e) => e);
+  assert.instance(err, DeadlineExceeded);
+  assert.ok(performance.now() - t0 < 600, 'returned near the deadline');
+  assert.is(seenDeadline, deadline);
+});
+
+test('a replica that dies holding a request: the call is retried on another replica', async () => {
+  let served = 0;
+  const doomed = await replica('t.crash', async () => new Promise<never>(() => undefined)); // takes it, never answers
+  const doomedSeen = new Promise<void>((resolve) => {
+    doomed.subscribe('t.crash', { callback: () => resolve(), max: 1 }); // observe arrival on the doomed connection
+  });
+  const p = stages.call({ subject: 't.crash', payload: new Uint8Array([7]), deadline: Date.now() + 10_000, requestId: 'r5', stage: 'crash' });
+  await doomedSeen;
+  await replica('t.crash', async (req) => {
+    served++;
+    return { data: req.data };
+  });
+  await doomed.close(); // the crash: its connection and heartbeats vanish
+  const reply = await p;
+  assert.equal([...reply.data], [7]);
+  assert.is(reply.attempts, 2);
+  assert.is(served, 1);
+});
+
+test.run();
