@@ -72,7 +72,8 @@ export function serveEndpoint(opts: {
       else logger.info({ requestId, code, reason: (err as Error).message }, `${opts.name} refused`);
       if (reply) {
         holding.delete(reply);
-        msg.respondError(code, oneLine((err as Error).message));
+        const text = code === ErrorCode.Internal ? `internal error in the ${opts.name} replica (request ${requestId}; details in its log)` : (err as Error).message;
+        msg.respondError(code, oneLine(text));
       }
     } finally {
       if (reply) holding.delete(reply);

@@ -119,7 +119,9 @@ export async function startInferenceReplica(opts: {
             `${v.name}:${v.version} expects a float32 tensor of ${v.config.input.channels}x${v.config.input.height}x${v.config.input.width} (${elems * 4} bytes), got ${req.data.byteLength} bytes`,
           );
         }
-        const tensor = new Float32Array(req.data.buffer, req.data.byteOffset, elems).slice();
+        // One copy: NATS payloads sit at arbitrary offsets, and the batch needs its own buffer anyway.
+        const tensor = new Float32Array(elems);
+        new Uint8Array(tensor.buffer).set(req.data);
         const metaText = req.headers?.get(Header.Meta);
         const meta = metaText ? (JSON.parse(metaText) as InferMeta) : {};
         const out = await batcher.submit({ tensor, meta }, req.deadline);

@@ -70,6 +70,10 @@ export async function startLocalNats(opts: { dataDir: string; port?: number; max
     [`host: 127.0.0.1`, `port: ${port}`, `max_payload: ${opts.maxPayload ?? LOCAL_MAX_PAYLOAD}`, `jetstream {`, `  store_dir: "${join(opts.dataDir, 'jetstream')}"`, `}`, ''].join('\n'),
   );
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // If this process dies without stopping it, the server must not outlive it.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
   let log = '';
   child.stderr!.on('data', (d) => {
     if (log.length < 20000) log += d;
