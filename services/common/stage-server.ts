@@ -58,10 +58,11 @@ export function serveEndpoint(opts: {
       heartbeat(nc, reply);
     }
     try {
-      if (remainingMs(deadline) <= 0) throw new DeadlineExceeded('deadline passed before the replica started the work; dropped');
+      if (remainingMs(deadline) <= 0) throw new DeadlineExceeded('deadline passed before the replica started the work; request dropped');
       const data = await transport.receive(msg, remainingMs(deadline));
       const res = await opts.handler({ data, headers: msg.headers, requestId, deadline });
       if (!reply) return;
+      if (remainingMs(deadline) <= 0) throw new DeadlineExceeded('deadline passed while the replica worked; reply dropped');
       const out = transport.prepare(res.data, res.headers ?? newHeaders(), Math.max(1000, remainingMs(deadline)));
       holding.delete(reply);
       msg.respond(out.data, { headers: out.headers });

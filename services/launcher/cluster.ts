@@ -61,9 +61,17 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       stdio: ['ignore', opts.onLog ? 'pipe' : 'inherit', opts.onLog ? 'pipe' : 'inherit'],
     });
     if (opts.onLog) {
-      const forward = (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => opts.onLog!(role, l));
-      child.stdout!.on('data', forward);
-      child.stderr!.on('data', forward);
+      const lines = (stream: NodeJS.ReadableStream) => {
+        let rest = '';
+        stream.on('data', (d: Buffer) => {
+          const parts = (rest + d.toString()).split('\n');
+          rest = parts.pop() ?? '';
+          for (const l of parts) if (l) opts.onLog!(role, l);
+        });
+        stream.on('end', () => rest && opts.onLog!(role, rest));
+      };
+      lines(child.stdout!);
+      lines(child.stderr!);
     }
     const p = { role, child };
     processes.push(p);
