@@ -1,8 +1,7 @@
 // A small typed gRPC client of spinexr.v1.Analysis (the gateway's public service), used by
 // `spinexr eval --images` and `spinexr analyze`.
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { loadProtos } from '../common/proto.ts';
 
 /** Where the gateway listens by default. */
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
@@ -10,8 +9,6 @@ export const DEFAULT_ADDRESS = '127.0.0.1:50051';
 export const DEFAULT_DEADLINE_MS = 60_000;
 /** Largest response accepted (responses are small; requests carry the image and are not capped here). */
 export const DEFAULT_MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
-/** The repository's proto root (holds spinexr/v1/*.proto). */
-export const PROTO_ROOT = fileURLToPath(new URL('../../proto', import.meta.url));
 
 /** One image to analyze. */
 export interface AnalyzeRequest {
@@ -80,26 +77,12 @@ export interface AnalysisClientOptions {
 
 type UnaryMethod = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: AnalyzeResponse) => void) => void;
 
-let cachedService: grpc.ServiceClientConstructor | undefined;
-
 /**
- * Loads spinexr.v1.Analysis from the repository's protos (camelCase fields, longs as numbers,
- * default values filled in). Cached.
+ * spinexr.v1.Analysis from the repository's protos (camelCase fields, longs as numbers, defaults filled in).
  * @example const Service = loadAnalysisService(); new Service('127.0.0.1:50051', grpc.credentials.createInsecure())
  */
 export function loadAnalysisService(): grpc.ServiceClientConstructor {
-  if (cachedService) return cachedService;
-  const definition = protoLoader.loadSync('spinexr/v1/analysis.proto', {
-    includeDirs: [PROTO_ROOT],
-    keepCase: false,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as { spinexr: { v1: { Analysis: grpc.ServiceClientConstructor } } };
-  cachedService = pkg.spinexr.v1.Analysis;
-  return cachedService;
+  return loadProtos().pkg.Analysis;
 }
 
 /**

@@ -15,6 +15,7 @@ export interface Timing {
   ms: number;
   computeMs: number;
   batchSize: number;
+  attempts: number;
 }
 
 export interface RequestContext {
@@ -94,7 +95,7 @@ export class AnalysisPipeline {
     for (const t of replyMeta.tensors) {
       tensors.set(t.target, { data: reply.data.subarray(t.offset, t.offset + t.length), scaleX: t.scaleX, scaleY: t.scaleY, shape: t.shape });
     }
-    return { meta: replyMeta, tensors, timing: { stage: 'preprocess', ms, computeMs: replyMeta.computeMs, batchSize: 0 } };
+    return { meta: replyMeta, tensors, timing: { stage: 'preprocess', ms, computeMs: replyMeta.computeMs, batchSize: 0, attempts: reply.attempts } };
   }
 
   async classify(v: ModelVersion, pre: Preprocessed, ctx: RequestContext): Promise<{ result: ClassificationResult; timing: Timing }> {
@@ -102,7 +103,7 @@ export class AnalysisPipeline {
     const t0 = performance.now();
     const reply = await this.stages.call({ subject: Subject.infer(v.name, v.version), payload: t.data, deadline: ctx.deadline, requestId: ctx.requestId, stage: `${v.name}:${v.version} classifier` });
     const result = JSON.parse(new TextDecoder().decode(reply.data)) as ClassificationResult;
-    return { result, timing: { stage: 'classify', ms: performance.now() - t0, computeMs: result.computeMs, batchSize: result.batchSize } };
+    return { result, timing: { stage: 'classify', ms: performance.now() - t0, computeMs: result.computeMs, batchSize: result.batchSize, attempts: reply.attempts } };
   }
 
   async detect(v: ModelVersion, pre: Preprocessed, ctx: RequestContext): Promise<{ result: DetectionResult; timing: Timing }> {
@@ -117,7 +118,7 @@ export class AnalysisPipeline {
       stage: `${v.name}:${v.version} detector`,
     });
     const result = JSON.parse(new TextDecoder().decode(reply.data)) as DetectionResult;
-    return { result, timing: { stage: 'detect', ms: performance.now() - t0, computeMs: result.computeMs, batchSize: result.batchSize } };
+    return { result, timing: { stage: 'detect', ms: performance.now() - t0, computeMs: result.computeMs, batchSize: result.batchSize, attempts: reply.attempts } };
   }
 
   /** One image through the whole pipeline. */
@@ -142,7 +143,7 @@ export class AnalysisPipeline {
       findings: boxes.map(toFinding),
       classifier: { name: cls.name, version: cls.version },
       detector: { name: det.name, version: det.version },
-      timings: [pre.timing, c.timing, d.timing, { stage: 'fuse', ms: fuseMs, computeMs: fuseMs, batchSize: 0 }, { stage: 'total', ms: performance.now() - t0, computeMs: 0, batchSize: 0 }],
+      timings: [pre.timing, c.timing, d.timing, { stage: 'fuse', ms: fuseMs, computeMs: fuseMs, batchSize: 0, attempts: 0 }, { stage: 'total', ms: performance.now() - t0, computeMs: 0, batchSize: 0, attempts: 0 }],
       requestId: ctx.requestId,
       image: pre.meta.info,
     };

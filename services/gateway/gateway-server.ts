@@ -10,7 +10,7 @@ import { PayloadTransport } from '../common/payload-transport.ts';
 import { StageClient } from '../common/stage-client.ts';
 import { InvalidInput, SpinexrError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
-import { loadProtos } from './proto.ts';
+import { loadProtos } from '../common/proto.ts';
 import { toGrpcError, statusName } from './status-map.ts';
 import { callDeadline } from './deadline.ts';
 import { AnalysisPipeline, toFinding, type AnalyzeResult, type RequestContext } from './analysis-pipeline.ts';

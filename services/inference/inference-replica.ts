@@ -90,6 +90,7 @@ export async function startInferenceReplica(opts: {
     description: `SpineXR ${opts.role} replica`,
     metadata: {
       device: opts.device,
+      pid: String(process.pid),
       intra_op_threads: String(opts.intraOpThreads),
       models: versions.map((v) => `${v.name}:${v.version}`).join(','),
     },

@@ -60,7 +60,7 @@ export async function startPreprocessReplica(opts: {
     name: 'spinexr-preprocess',
     version: '0.1.0',
     description: 'SpineXR preprocessing replica: DICOM/PNG/JPEG to model input tensors',
-    metadata: { device: 'cpu' },
+    metadata: { device: 'cpu', pid: String(process.pid) },
     statsHandler: async () => ({ in_flight: endpoint.inFlight() }),
   });
   const endpoint = serveEndpoint({

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
 import { startCluster, type Cluster } from '../../services/launcher/cluster.ts';
-import { loadProtos } from '../../services/gateway/proto.ts';
+import { loadProtos } from '../../services/common/proto.ts';
 
 export interface TestCluster {
   cluster: Cluster;
