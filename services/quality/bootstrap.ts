@@ -114,7 +114,7 @@ export function percentileInterval(distribution: Float64Array, estimate: number,
 
 /**
  * AUROC with its percentile bootstrap interval. Sorts once; each resample is an O(n) weighted
- * Mann–Whitney pass (about 0.4 s for 10,000 resamples of 2,078 images).
+ * Mann–Whitney pass (about 0.25 s for 10,000 resamples of 2,078 images on one core).
  * @example bootstrapAurocCi(scores, labels, { samples: 10_000, seed: 7 }) // { estimate: 0.886, lower: 0.871, upper: 0.900, … }
  */
 export function bootstrapAurocCi(scores: ArrayLike<number>, labels: Labels, options: BootstrapOptions = {}): ConfidenceInterval {
