@@ -205,24 +205,28 @@ def regression_loss(pred: torch.Tensor, ind: torch.Tensor, target: torch.Tensor,
 
 
 def sample_crop(img: np.ndarray, boxes: np.ndarray, labels: np.ndarray, crop: int, rng):
-    """A crop × crop window: most often around a random finding, else anywhere. Boxes whose
-    centre falls inside are kept (clipped)."""
+    """A crop × crop window: most often one that contains a random finding whole, else anywhere.
+    Boxes whose centre falls inside are kept with their true extent (the size target must not
+    shrink because the window cut the box)."""
     h, w = img.shape
     if crop >= h and crop >= w:
         return img, boxes, labels, 0, 0
     if len(boxes) and rng.random() < 0.7:
-        j = rng.integers(len(boxes))
-        cx, cy = (boxes[j, 0] + boxes[j, 2]) / 2, (boxes[j, 1] + boxes[j, 3]) / 2
-        x0 = int(np.clip(cx - rng.uniform(0.15, 0.85) * crop, 0, w - crop))
-        y0 = int(np.clip(cy - rng.uniform(0.15, 0.85) * crop, 0, h - crop))
+        bx0, by0, bx1, by1 = boxes[rng.integers(len(boxes))]
+
+        def start(lo_edge, hi_edge, size):
+            lo, hi = max(0.0, hi_edge - crop), min(lo_edge, size - crop)
+            if lo > hi:  # larger than the window: centre it
+                return int(np.clip((lo_edge + hi_edge) / 2 - crop / 2, 0, size - crop))
+            return int(rng.uniform(lo, hi))
+
+        x0, y0 = start(bx0, bx1, w), start(by0, by1, h)
     else:
         x0, y0 = int(rng.integers(0, w - crop + 1)), int(rng.integers(0, h - crop + 1))
     if len(boxes):
         cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
         keep = (cx >= x0) & (cx < x0 + crop) & (cy >= y0) & (cy < y0 + crop)
-        b = boxes[keep] - np.array([x0, y0, x0, y0], np.float32)
-        b = np.clip(b, 0, crop)
-        boxes, labels = b, labels[keep]
+        boxes, labels = boxes[keep] - np.array([x0, y0, x0, y0], np.float32), labels[keep]
     return img[y0:y0 + crop, x0:x0 + crop], boxes, labels, x0, y0
 
 

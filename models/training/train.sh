@@ -44,13 +44,20 @@ phantoms() { # dir count seed profile
   rm -rf "$dir"
   mkdir -p "$dir"
   log "phantoms $dir: generating ($stamp)"
-  node bin/spinexr.js phantoms --count "$count" --seed "$seed" --out "$dir" --png --profile "$profile"
+  node --import tsx models/training/phantom-sets.ts phantoms --count "$count" --seed "$seed" --out "$dir" --png --no-dicom --profile "$profile" \
+    > "$dir.log" 2>&1 || { cat "$dir.log"; return 1; }
+  tail -n 1 "$dir.log"
   echo "$stamp" > "$dir/.stamp"
 }
 
-phantoms "$DATA/train-default" "$TRAIN_COUNT" "$TRAIN_SEED" default
+# The generator is single-threaded: run the sets side by side, one per core.
+phantoms "$DATA/train-default" "$TRAIN_COUNT" "$TRAIN_SEED" default &
+p1=$!
+phantoms "$DATA/val-default" "$VAL_COUNT" "$VAL_SEED" default &
+p2=$!
+wait "$p2"
 phantoms "$DATA/train-$PROFILE2" "$TRAIN2_COUNT" "$TRAIN2_SEED" "$PROFILE2"
-phantoms "$DATA/val-default" "$VAL_COUNT" "$VAL_SEED" default
+wait "$p1"
 log "phantoms ready after $(( $(date +%s) - start ))s"
 
 seeds_json() { # version-specific train folders
