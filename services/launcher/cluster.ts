@@ -2,7 +2,7 @@
 // replicas per stage, and the gateway. Used by `spinexr start`, the end-to-end tests and the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connectNats, natsReachable, startLocalNats, freePort, INSTALL_HINT, natsServerInstalled, type LocalNats } from './nats-server.ts';
+import { connectNats, stopChild, natsReachable, startLocalNats, freePort, INSTALL_HINT, natsServerInstalled, type LocalNats } from './nats-server.ts';
 import { pingReplicas } from '../gateway/health.ts';
 import type { ServeRole } from './serve-role.ts';
 
@@ -93,20 +93,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   const stop = async () => {
-    await Promise.all(
-      processes.map(
-        ({ child }) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(processes.map(({ child }) => stopChild(child, 5000)));
     await nc.close().catch(() => undefined);
     await nats?.stop();
   };
