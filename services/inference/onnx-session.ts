@@ -29,20 +29,29 @@ export function cudaProviderInstalled(): boolean {
 }
 
 /**
+ * Throws DeviceUnavailable, with what to do, when this host cannot run sessions on `device`;
+ * returns the CUDA device match for `cuda:N`. Replicas call it before joining NATS.
+ */
+export function checkDevice(device: string): RegExpExecArray | null {
+  const m = /^cuda:(\d+)$/.exec(device);
+  if (device !== Device.Cpu && !m) throw new DeviceUnavailable(`unknown device "${device}": use "cpu" or "cuda:N"`);
+  if (m && !cudaProviderInstalled()) {
+    throw new DeviceUnavailable(
+      `device ${device} needs the ONNX Runtime CUDA execution provider, which is not installed ` +
+        `(the project's .npmrc skips its download). On a GPU host install it with ` +
+        `"ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci", or run this replica with REPLICA_DEVICE=cpu.`,
+    );
+  }
+  return m;
+}
+
+/**
  * Creates a session for one model file on the given device.
  * Throws DeviceUnavailable with instructions when `cuda:N` is asked for without the CUDA provider.
  * @example const s = await openSession('models/spine-classifier/2/model.onnx', { device: 'cpu', intraOpThreads: 1 });
  */
 export async function openSession(path: string, opts: SessionOptions): Promise<ort.InferenceSession> {
-  const m = /^cuda:(\d+)$/.exec(opts.device);
-  if (opts.device !== Device.Cpu && !m) throw new DeviceUnavailable(`unknown device "${opts.device}": use "cpu" or "cuda:N"`);
-  if (m && !cudaProviderInstalled()) {
-    throw new DeviceUnavailable(
-      `device ${opts.device} needs the ONNX Runtime CUDA execution provider, which is not installed ` +
-        `(the project's .npmrc skips its download). On a GPU host install it with ` +
-        `"ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci", or run this replica with REPLICA_DEVICE=cpu.`,
-    );
-  }
+  const m = checkDevice(opts.device);
   const executionProviders: ort.InferenceSession.ExecutionProviderConfig[] = m
     ? [{ name: 'cuda', deviceId: Number(m[1]) } as ort.InferenceSession.ExecutionProviderConfig]
     : ['cpu'];

@@ -6,6 +6,7 @@ import { startGateway } from '../gateway/gateway-server.ts';
 import { startPreprocessReplica } from '../preprocess/preprocess-service.ts';
 import { startInferenceReplica, Role } from '../inference/inference-replica.ts';
 import { connectNats } from './nats-server.ts';
+import { checkDevice } from '../inference/onnx-session.ts';
 
 export const ROLES = ['gateway', 'preprocess', 'classifier', 'detector'] as const;
 export type ServeRole = (typeof ROLES)[number];
@@ -16,6 +17,7 @@ export type ServeRole = (typeof ROLES)[number];
  */
 export async function serveRole(role: ServeRole, settings: Settings = loadSettings()): Promise<{ stop: () => Promise<void>; port?: number }> {
   const logger = rootLogger(role);
+  if (role === 'classifier' || role === 'detector') checkDevice(settings.REPLICA_DEVICE);
   const nc = await connectNats(settings.NATS_URL, `spinexr-${role}-${process.pid}`);
   const repo = await ModelRepository.load(settings.MODEL_REPOSITORY);
   let stopRole: () => Promise<void>;
