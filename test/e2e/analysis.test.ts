@@ -12,6 +12,7 @@ import { generateImage, type PhantomImage } from '../../models/phantoms/phantom-
 import { toDicom } from '../../models/phantoms/dicom-writer.ts';
 import { toDisplayUint16 } from '../../models/phantoms/display.ts';
 import { haveTool, runDicomTool } from '../../services/preprocess/testing/dicom-tools.ts';
+import { connectNats } from '../../services/launcher/nats-server.ts';
 
 const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
 let tc: TestCluster;
@@ -93,6 +94,33 @@ function invertedPhotometric(img: PhantomImage): PhantomImage {
   const k = img.rescaleSlope * 4095 + 2 * img.rescaleIntercept;
   return { ...img, pixels, photometric: img.photometric === 'MONOCHROME1' ? 'MONOCHROME2' : 'MONOCHROME1', windowCenter: k - img.windowCenter + img.rescaleSlope };
 }
+
+test('patient tags stay in the preprocessing stage: not on the bus after it, not in replies, not in logs', async () => {
+  const img = generateImage({ seed: 5151, width: 700, height: 900 });
+  const secrets = [img.patient.patientName, img.patient.patientId, img.patient.accessionNumber].filter((x) => x.length >= 4);
+  const nc = await connectNats(tc.cluster.natsUrl, 'test-wiretap');
+  const seen: { subject: string; text: string }[] = [];
+  const sub = nc.subscribe('>', {
+    callback: (_e, m) => {
+      const headers = m.headers ? [...m.headers].map(([k, v]) => `${k}: ${v.join(',')}`).join('\n') : '';
+      seen.push({ subject: m.subject, text: Buffer.from(m.data).toString('latin1') + headers });
+    },
+  });
+  await nc.flush();
+  const { res, err } = await tc.call('Analysis', 'Analyze', { image: toDicom(img), studyId: 'privacy', imageId: 'privacy-1' });
+  await nc.flush();
+  sub.unsubscribe();
+  await nc.close();
+  assert.not.ok(err, err?.details);
+  assert.ok(seen.some((m) => m.subject === 'spinexr.v1.preprocess'), 'the wiretap saw the request');
+  const afterPreprocessing = seen.filter((m) => m.subject !== 'spinexr.v1.preprocess');
+  assert.ok(afterPreprocessing.length >= 3, 'replies and inference requests were seen');
+  for (const secret of secrets) {
+    for (const m of afterPreprocessing) assert.not.ok(m.text.includes(secret), `"${secret}" on ${m.subject}`);
+    assert.not.ok(JSON.stringify(res).includes(secret), `"${secret}" in the reply`);
+    assert.not.ok(tc.logs.some((l) => l.includes(secret)), `"${secret}" in a log`);
+  }
+});
 
 test('the same image as DICOM in several transfer syntaxes, MONOCHROME1 and 2, and as PNG gives the same findings', async () => {
   const variants: [string, Uint8Array][] = [['explicit LE, ' + implant.photometric, implantDicom], [`explicit LE, inverted to ${invertedPhotometric(implant).photometric}`, toDicom(invertedPhotometric(implant))]];
