@@ -84,7 +84,7 @@ export async function startGateway(opts: GatewayOptions): Promise<{ port: number
       if (!req.images.length) throw new InvalidInput('AnalyzeStudy needs at least one image');
       if (req.images.length > MAX_STUDY_IMAGES) throw new InvalidInput(`AnalyzeStudy takes at most ${MAX_STUDY_IMAGES} images, got ${req.images.length}`);
       const t0 = performance.now();
-      const images = await Promise.all(req.images.map((img) => analyzeOne(img, { ...ctx }, req.studyId)));
+      const images = await Promise.all(req.images.map((img) => analyzeOne(img, pipeline.newContext(ctx.deadline), req.studyId)));
       const p = Math.max(...images.map((i) => i.abnormalProbability));
       return { studyId: req.studyId, images, abnormalProbability: p, abnormal: images.some((i) => i.abnormal), totalMs: performance.now() - t0 };
     }),

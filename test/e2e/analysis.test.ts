@@ -255,6 +255,33 @@ test('AnalyzeStudy and AnalyzeStream', async () => {
   assert.is(got.find((r) => r.imageId === 'bad').error.code, 'INVALID_ARGUMENT');
 });
 
+test("spinexr phantoms + spinexr eval --images: the paper's report against the running cluster", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spinexr-eval-'));
+  try {
+    const bin = new URL('../../bin/spinexr.js', import.meta.url).pathname;
+    const run = (args: string[]) => execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 240_000 });
+    run(['phantoms', '--count', '8', '--seed', '77', '--out', dir]);
+    const out = run(['eval', '--annotations', join(dir, 'annotations.csv'), '--images', join(dir, 'dicom'), '--address', tc.address, '--bootstrap', '200', '--json', join(dir, 'report.json'), '--save-predictions', join(dir, 'predictions.csv')]);
+    assert.match(out, /AUROC/);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    assert.ok(report.classification.auroc.value === null || (report.classification.auroc.value >= 0 && report.classification.auroc.value <= 1));
+    assert.ok('Surgical implant' in report.detection.detectorAlone.perFinding);
+    const predictions = readFileSync(join(dir, 'predictions.csv'), 'utf8').trim().split('\n');
+    assert.is(predictions[0], 'image_id,abnormal_score,lesion_type,score,xmin,ymin,xmax,ymax');
+    const ids = new Set(predictions.slice(1).map((l) => l.split(',')[0]));
+    assert.is(ids.size, 8, 'every image was scored');
+    // Re-scoring the saved predictions gives the same report.
+    run(['eval', '--annotations', join(dir, 'annotations.csv'), '--predictions', join(dir, 'predictions.csv'), '--bootstrap', '200', '--json', join(dir, 'again.json'), '--quiet']);
+    const again = JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8'));
+    const close = (a: number | null, b: number | null) => (a === null ? b === null : b !== null && Math.abs(a - b) < 1e-6);
+    assert.ok(close(again.classification.auroc.value, report.classification.auroc.value));
+    assert.ok(close(again.detection.detectorAlone.mAP, report.detection.detectorAlone.mAP));
+    assert.ok(close(again.detection.withDecisionRule.mAP, report.detection.withDecisionRule.mAP));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('no replica for a stage: UNAVAILABLE within 1 s, not a hang', async () => {
   for (const p of tc.cluster.processes.filter((p) => p.role === 'detector')) p.child.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 300));
