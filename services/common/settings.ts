@@ -21,6 +21,8 @@ const SettingsSchema = z.object({
   /** `cpu` or `cuda:N`. */
   REPLICA_DEVICE: z.string().regex(/^(cpu|cuda:\d+)$/, 'REPLICA_DEVICE must be "cpu" or "cuda:N"').default('cpu'),
   INTRA_OP_THREADS: int(1),
+  /** Worker threads decoding images in a preprocess replica. */
+  PREPROCESS_THREADS: int(1),
   /** Replicas per stage started by `spinexr start`. */
   PREPROCESS_REPLICAS: int(1),
   CLASSIFIER_REPLICAS: int(1),

@@ -34,7 +34,7 @@ export async function serveRole(role: ServeRole, settings: Settings = loadSettin
     port = gw.port;
     stopRole = gw.stop;
   } else if (role === 'preprocess') {
-    stopRole = (await startPreprocessReplica({ nc, repo, logger })).stop;
+    stopRole = (await startPreprocessReplica({ nc, repo, logger, threads: settings.PREPROCESS_THREADS })).stop;
   } else {
     const r = await startInferenceReplica({
       nc,

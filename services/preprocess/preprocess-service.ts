@@ -9,7 +9,7 @@ import { Header, QueueGroup, Subject, newHeaders } from '../common/wire.ts';
 import { PayloadTransport } from '../common/payload-transport.ts';
 import { serveEndpoint } from '../common/stage-server.ts';
 import type { Logger } from '../common/logger.ts';
-import { preprocessImage } from './preprocess.ts';
+import { PreprocessPool } from './preprocess-pool.ts';
 
 /** `Spinexr-Meta` of a preprocess request. */
 export interface PreprocessRequestMeta {
@@ -53,15 +53,18 @@ export async function startPreprocessReplica(opts: {
   repo: ModelRepository;
   logger: Logger;
   maxPixels?: number;
+  /** Worker threads decoding images (default 1). */
+  threads?: number;
 }): Promise<{ service: Service; stop: () => Promise<void> }> {
+  const pool = new PreprocessPool(opts.threads);
   const transport = new PayloadTransport(opts.nc);
   transport.start();
   const service = await new Svcm(opts.nc).add({
     name: 'spinexr-preprocess',
     version: '0.1.0',
     description: 'SpineXR preprocessing replica: DICOM/PNG/JPEG to model input tensors',
-    metadata: { device: 'cpu', pid: String(process.pid) },
-    statsHandler: async () => ({ in_flight: endpoint.inFlight() }),
+    metadata: { device: 'cpu', pid: String(process.pid), threads: String(opts.threads ?? 1) },
+    statsHandler: async () => ({ in_flight: endpoint.inFlight(), queue_depth: pool.queueSize }),
   });
   const endpoint = serveEndpoint({
     service,
@@ -80,19 +83,16 @@ export async function startPreprocessReplica(opts: {
       });
       if (!req.data.byteLength) throw new InvalidInput('empty image: zero bytes received');
       const t0 = performance.now();
-      const result = await preprocessImage(req.data, targets, opts.maxPixels ? { maxPixels: opts.maxPixels } : undefined);
-      // result.protectedTags (patient data) deliberately goes no further than this line.
+      // Patient tags are read and dropped inside the worker: they never reach this thread.
+      const result = await pool.run({ bytes: req.data, targets, limits: opts.maxPixels ? { maxPixels: opts.maxPixels } : undefined });
       const slices: TensorSlice[] = [];
       let total = 0;
-      for (const [key, t] of result.tensors) {
-        slices.push({ target: key, offset: total, length: t.data.byteLength, shape: t.shape, scaleX: t.scaleX, scaleY: t.scaleY });
+      for (const t of result.tensors) {
+        slices.push({ target: t.key, offset: total, length: t.data.byteLength, shape: t.shape, scaleX: t.scaleX, scaleY: t.scaleY });
         total += t.data.byteLength;
       }
       const payload = new Uint8Array(total);
-      for (const s of slices) {
-        const t = result.tensors.get(s.target)!;
-        payload.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), s.offset);
-      }
+      result.tensors.forEach((t, i) => payload.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), slices[i].offset));
       const replyMeta: PreprocessReplyMeta = { info: result.info, tensors: slices, computeMs: performance.now() - t0 };
       return { data: payload, headers: newHeaders({ [Header.Meta]: JSON.stringify(replyMeta) }) };
     },
@@ -104,6 +104,7 @@ export async function startPreprocessReplica(opts: {
       endpoint.stop();
       await service.stop();
       transport.stop();
+      await pool.close();
     },
   };
 }
