@@ -10,7 +10,7 @@ import { PayloadTransport } from '../common/payload-transport.ts';
 import { serveEndpoint } from '../common/stage-server.ts';
 import type { Logger } from '../common/logger.ts';
 import { DynamicBatcher } from './dynamic-batcher.ts';
-import { openSession, ort } from './onnx-session.ts';
+import { SessionThread, type PlainTensor } from './session-thread.ts';
 import { perClassNms, type ScoredBox } from './nms.ts';
 
 /** What an inference request carries besides the tensor (in the `Spinexr-Meta` header). */
@@ -73,9 +73,10 @@ export async function startInferenceReplica(opts: {
   const transport = new PayloadTransport(opts.nc);
   transport.start();
 
-  const loaded: { v: ModelVersion; session: ort.InferenceSession; batcher: DynamicBatcher<Job, ClassificationResult | DetectionResult> }[] = [];
+  const loaded: { v: ModelVersion; session: SessionThread; batcher: DynamicBatcher<Job, ClassificationResult | DetectionResult> }[] = [];
   for (const v of versions) {
-    const session = await openSession(v.onnxPath, { device: opts.device, intraOpThreads: opts.intraOpThreads });
+    // Each session runs on its own thread: the event loop stays free for NATS while the model runs.
+    const session = await SessionThread.open(v.onnxPath, { device: opts.device, intraOpThreads: opts.intraOpThreads });
     const runner = task === Task.Classification ? classificationRunner(v, session) : detectionRunner(v, session);
     const batcher = new DynamicBatcher<Job, ClassificationResult | DetectionResult>(
       { maxBatchSize: v.config.batching.maxBatchSize, maxQueueDelayMs: v.config.batching.maxQueueDelayMs },
@@ -158,15 +159,18 @@ function selectVersions(repo: ModelRepository, task: Task, models?: string[]): M
   return out;
 }
 
-function batchTensor(v: ModelVersion, jobs: Job[]): ort.Tensor {
+/** The batch's input; a lone job's own tensor goes as is (it is transferred to the session thread). */
+function batchTensor(v: ModelVersion, jobs: Job[]): PlainTensor {
   const { channels, height, width } = v.config.input;
+  const dims = [jobs.length, channels, height, width];
+  if (jobs.length === 1) return { type: 'float32', data: jobs[0].tensor, dims };
   const per = channels * height * width;
   const data = new Float32Array(per * jobs.length);
   jobs.forEach((j, i) => data.set(j.tensor, i * per));
-  return new ort.Tensor('float32', data, [jobs.length, channels, height, width]);
+  return { type: 'float32', data, dims };
 }
 
-function classificationRunner(v: ModelVersion, session: ort.InferenceSession) {
+function classificationRunner(v: ModelVersion, session: SessionThread) {
   const out = v.config.output as ClassificationOutput;
   const operatingPoint = v.config.thresholds.operatingPoint ?? 0.5;
   return async (jobs: Job[]): Promise<Omit<ClassificationResult, 'batchSize' | 'computeMs'>[]> => {
@@ -180,7 +184,7 @@ function classificationRunner(v: ModelVersion, session: ort.InferenceSession) {
   };
 }
 
-function detectionRunner(v: ModelVersion, session: ort.InferenceSession) {
+function detectionRunner(v: ModelVersion, session: SessionThread) {
   const out = v.config.output as DetectionOutput;
   const { scoreThreshold, nmsIou, maxDetections } = v.config.thresholds;
   const labels = v.config.labels;
