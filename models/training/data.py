@@ -28,6 +28,8 @@ FINDINGS = [
 ]
 NO_FINDING = 'No finding'
 CACHE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '.cache')
+# Sizes decoded together on a cache miss (one PNG decode serves every model of train.sh).
+PREFETCH_SIZES = [(int(v), int(v)) for v in os.environ.get('SPINEXR_CACHE_SIZES', '224,512,640').split(',') if v]
 
 
 @dataclass
@@ -105,6 +107,9 @@ def cached_arrays(folder: str, records: list[Record], sizes: list[tuple[int, int
     paths = {s: os.path.join(CACHE_DIR, f'{key}-{s[0]}x{s[1]}.npy') for s in sizes}
     missing = [s for s in sizes if not os.path.exists(paths[s])]
     if missing:
+        extra = [s for s in PREFETCH_SIZES if s not in sizes]
+        paths.update({s: os.path.join(CACHE_DIR, f'{key}-{s[0]}x{s[1]}.npy') for s in extra})
+        missing += [s for s in extra if not os.path.exists(paths[s])]
         jobs = [(os.path.join(folder, 'png', f'{r.image_id}.png'), missing) for r in records]
         if workers > 1:
             with Pool(workers) as pool:

@@ -204,6 +204,18 @@ def regression_loss(pred: torch.Tensor, ind: torch.Tensor, target: torch.Tensor,
     return (torch.abs(p - target) * m).sum() / torch.clamp(m.sum() * c, min=1.0)
 
 
+def repeat_factors(labels: list, num_classes: int, threshold: float) -> np.ndarray:
+    """LVIS-style repeat-factor sampling: an image is drawn max_c max(1, sqrt(t / f_c)) times per
+    epoch on average, f_c being the share of training images containing finding c, so rare
+    findings (implants, slips) are seen more often."""
+    present = np.zeros((len(labels), num_classes), bool)
+    for i, lb in enumerate(labels):
+        present[i, np.asarray(lb, np.int64)] = True
+    freq = np.maximum(present.mean(0), 1e-6)
+    r_c = np.maximum(1.0, np.sqrt(threshold / freq)) if threshold > 0 else np.ones(num_classes)
+    return np.array([r_c[p].max() if p.any() else 1.0 for p in present])
+
+
 def sample_crop(img: np.ndarray, boxes: np.ndarray, labels: np.ndarray, crop: int, rng):
     """A crop × crop window: most often one that contains a random finding whole, else anywhere.
     Boxes whose centre falls inside are kept with their true extent (the size target must not
@@ -246,15 +258,22 @@ def train_detector(args, device) -> dict:
 
     model = nets.SpineDetector(args.width, len(data.FINDINGS), args.channels).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    per_epoch = int(np.ceil(len(x_tr) / args.batch))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * per_epoch, pct_start=0.1)
     rng = np.random.default_rng(args.seed)
+    repeat = repeat_factors(tr_labels, len(data.FINDINGS), args.repeat_threshold)
+    orders = []  # drawn up front so the one-cycle schedule knows the exact step count
+    for _ in range(args.epochs):
+        reps = np.floor(repeat + rng.random(len(repeat))).astype(int)  # stochastic rounding
+        orders.append(rng.permutation(np.repeat(np.arange(len(x_tr)), reps)))
+    steps = sum(int(np.ceil(len(o) / args.batch)) for o in orders)
+    log(f'repeat-factor sampling (t={args.repeat_threshold}): {repeat.sum():.0f} draws per epoch for {len(repeat)} images')
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.1)
     crop = min(args.crop, args.size)
     oh = ow = crop // nets.SpineDetector.STRIDE
     t_train = time.time()
     for epoch in range(args.epochs):
         model.train()
-        order = rng.permutation(len(x_tr))
+        order = orders[epoch]
+        per_epoch = int(np.ceil(len(order) / args.batch))
         tot = np.zeros(3)
         for b in range(0, len(order), args.batch):
             idx = order[b:b + args.batch]
@@ -359,6 +378,7 @@ def main(argv=None) -> None:
     ap.add_argument('--seed', type=int, default=7)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--eval-every', type=int, default=0)
+    ap.add_argument('--repeat-threshold', type=float, default=0.15, help='detector repeat-factor sampling t (0 = off)')
     ap.add_argument('--score-threshold', type=float, default=0.05)
     ap.add_argument('--nms-iou', type=float, default=0.5)
     ap.add_argument('--datasets-json', default='', help='JSON describing the data (seeds, profiles) for metrics.json')
@@ -368,6 +388,8 @@ def main(argv=None) -> None:
     t0 = time.time()
     result = (train_classifier if args.task == 'classifier' else train_detector)(args, device)
     result['total_s'] = time.time() - t0
+    os.makedirs(data.CACHE_DIR, exist_ok=True)  # weights, for analysis and fine-tuning (not published)
+    torch.save(result['model'].state_dict(), os.path.join(data.CACHE_DIR, f'{args.task}-v{args.version}.pt'))
     repository.publish_version(args, result)
     log(f'{args.task} v{args.version} published in {time.time() - t0:.0f}s')
 

@@ -6,7 +6,7 @@
 #   2. trains, validates (AUROC + bootstrap CI, Youden-J point, AP@0.5 per finding, mAP),
 #      exports ONNX with an agreement fixture, writes config.json / metrics.json / MODEL_CARD.md
 #
-# Versions: 1 = smaller model on the `default` scanner profile; 2 = larger model on `default`
+# Versions: 1 = trained on the `default` scanner profile; 2 = 3-channel classifier / 640-px detector on `default`
 # plus a second profile (PROFILE2), so an A/B rollout compares genuinely different versions.
 # Everything is seeded; sizes below keep the whole run under 40 minutes on a 2-core CPU
 # (CUDA is used automatically when torch sees a GPU). Override any of them from the environment.
@@ -25,9 +25,13 @@ VAL_SEED="${VAL_SEED:-2002}"
 PROFILE2="${PROFILE2:-siemens-like-noisy}"
 THREADS="${THREADS:-2}"
 CLS_EPOCHS="${CLS_EPOCHS:-24}"
-DET_EPOCHS="${DET_EPOCHS:-30}"
+CLS2_EPOCHS="${CLS2_EPOCHS:-16}"
+DET_EPOCHS="${DET_EPOCHS:-24}"
+DET2_EPOCHS="${DET2_EPOCHS:-18}"
 DET_SIZE="${DET_SIZE:-512}"
 DET2_SIZE="${DET2_SIZE:-640}"
+# On a shared CPU, spinning OpenMP threads stall each other; passive waits degrade gracefully.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 ONLY="${ONLY:-}"   # e.g. ONLY=detector-2 to retrain one version
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
@@ -77,9 +81,9 @@ V1_DATA=(--train "$DATA/train-default")
 V2_DATA=(--train "$DATA/train-default" --train "$DATA/train-$PROFILE2")
 
 train classifier-1 classifier --version 1 "${V1_DATA[@]}" --width 16 --channels 1 --epochs "$CLS_EPOCHS"
-train classifier-2 classifier --version 2 "${V2_DATA[@]}" --width 24 --channels 3 --epochs "$CLS_EPOCHS"
-train detector-1 detector --version 1 "${V1_DATA[@]}" --width 24 --size "$DET_SIZE" --crop 256 --batch 16 --epochs "$DET_EPOCHS"
-train detector-2 detector --version 2 "${V2_DATA[@]}" --width 32 --size "$DET2_SIZE" --crop 320 --batch 16 --epochs "$DET_EPOCHS"
+train classifier-2 classifier --version 2 "${V2_DATA[@]}" --width 16 --channels 3 --epochs "$CLS2_EPOCHS"
+train detector-1 detector --version 1 "${V1_DATA[@]}" --width 24 --size "$DET_SIZE" --crop 320 --batch 16 --epochs "$DET_EPOCHS"
+train detector-2 detector --version 2 "${V2_DATA[@]}" --width 24 --size "$DET2_SIZE" --crop 320 --batch 16 --epochs "$DET2_EPOCHS"
 
 log "models:train done in $(( $(date +%s) - start ))s"
 du -sh models/spine-classifier models/spine-detector
