@@ -53,10 +53,9 @@ export function serveEndpoint(opts: {
     const reply = msg.reply;
     const requestId = msg.headers?.get(Header.RequestId) ?? '';
     const deadline = readDeadline(msg.headers);
-    if (reply) {
-      holding.add(reply);
-      heartbeat(nc, reply);
-    }
+    // No beat on arrival: the caller's liveness window (2 s) is far longer than the interval, and a
+    // beat per request would be one more message, header encoding and timer reset on every hop.
+    if (reply) holding.add(reply);
     try {
       if (remainingMs(deadline) <= 0) throw new DeadlineExceeded('deadline passed before the replica started the work; request dropped');
       const data = await transport.receive(msg, remainingMs(deadline));
