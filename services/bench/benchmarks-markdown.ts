@@ -60,7 +60,7 @@ export function renderSection(report: BenchReport): string {
 }
 
 /** Replaces the profile's section of `path` (creating the file from a skeleton when missing). */
-export async function updateBenchmarksMarkdown(path: string, profile: 'shipped' | 'twins', report: BenchReport): Promise<void> {
+export async function updateBenchmarksMarkdown(path: string, profile: 'shipped' | 'twins' | 'custom', report: BenchReport): Promise<void> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -87,7 +87,7 @@ if (o.json) {
 // A quick run is a smoke test: it only touches BENCHMARKS.md when asked to.
 const markdown = o['no-markdown'] ? undefined : (o.markdown ?? (o.quick ? undefined : resolve(ROOT, 'BENCHMARKS.md')));
 if (markdown) {
-  await updateBenchmarksMarkdown(markdown, o.twins ? 'twins' : 'shipped', report);
+  await updateBenchmarksMarkdown(markdown, o.twins ? 'twins' : o.models ? 'custom' : 'shipped', report);
   console.log(`${existsSync(markdown) ? 'updated' : 'wrote'} ${markdown}`);
 }
 process.exit(0);

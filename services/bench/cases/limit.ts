@@ -1,9 +1,11 @@
 // Case "limit": the physical limit on this machine. ONNX Runtime in this process (openSession, the
 // replicas' thread count) runs the classifier and the detector on the same input tensors the
-// cluster would produce, without NATS, gRPC, preprocessing or post-processing.
+// cluster would produce, without NATS, gRPC, preprocessing or post-processing. Each session runs
+// on its own worker thread (SessionThread): onnxruntime-node's run() blocks its thread, and the
+// cluster's classifier and detector replicas run in parallel as separate processes.
 import { ModelRepository } from '../../model-repository/model-repository.ts';
 import { ModelRouter } from '../../gateway/model-router.ts';
-import { openSession, ort } from '../../inference/onnx-session.ts';
+import { SessionThread, type PlainTensor } from '../../inference/session-thread.ts';
 import { preprocessImage } from '../../preprocess/preprocess.ts';
 import { LatencyHistogram, type LatencySummary } from '../latency-histogram.ts';
 import { Goal, figure, type BenchContext } from '../bench-context.ts';
@@ -28,13 +30,14 @@ export async function runLimit(ctx: BenchContext, image: Uint8Array): Promise<Li
   const versions = [router.classifier(), router.detector()];
   const key = (v: (typeof versions)[number]) => `${v.name}:${v.version}`;
   const pre = await preprocessImage(image, versions.map((v) => ({ key: key(v), config: v.config })));
-  const sessions = await Promise.all(versions.map((v) => openSession(v.onnxPath, { device: 'cpu', intraOpThreads: settings.intraOpThreads })));
+  const sessions = await Promise.all(versions.map((v) => SessionThread.open(v.onnxPath, { device: 'cpu', intraOpThreads: settings.intraOpThreads })));
+  // Inputs are transferred to the worker on every run: each run gets its own copy, made outside the timing.
   const feeds = versions.map((v) => {
     const t = pre.tensors.get(key(v))!;
-    return { [v.config.input.name]: new ort.Tensor('float32', t.data, [1, v.config.input.channels, v.config.input.height, v.config.input.width]) };
+    return () => ({ [v.config.input.name]: { type: 'float32', data: t.data.slice(), dims: [1, v.config.input.channels, v.config.input.height, v.config.input.width] } as PlainTensor });
   });
-  const run = async (i: number) => {
-    await sessions[i].run(feeds[i]);
+  const run = async (i: number, feed = feeds[i]()) => {
+    await sessions[i].run(feed);
   };
   const runs = settings.quick ? 3 : 30;
   for (let w = 0; w < 3; w++) await Promise.all([run(0), run(1)]);
@@ -42,15 +45,17 @@ export async function runLimit(ctx: BenchContext, image: Uint8Array): Promise<Li
   const alone = [new LatencyHistogram(), new LatencyHistogram()];
   for (const i of [0, 1]) {
     for (let r = 0; r < runs; r++) {
+      const feed = feeds[i]();
       const t0 = performance.now();
-      await run(i);
+      await run(i, feed);
       alone[i].record(performance.now() - t0);
     }
   }
   const both = new LatencyHistogram();
   for (let r = 0; r < runs; r++) {
+    const [f0, f1] = [feeds[0](), feeds[1]()];
     const t0 = performance.now();
-    await Promise.all([run(0), run(1)]);
+    await Promise.all([run(0, f0), run(1, f1)]);
     both.record(performance.now() - t0);
   }
 
