@@ -1,9 +1,11 @@
-// Moves payloads of any size over NATS: inline when they fit the server's max_payload, otherwise
-// as a "blob" the receiver pulls in pipelined chunks from the sender. This keeps a 30 MB DICOM
-// working against a stock NATS server (1 MB limit) without the JetStream object store's cost.
+// Moves payloads of any size between processes: inline in the NATS message when small, otherwise
+// as a "blob" the sender holds and the receiver pulls: straight over TCP from the sender when it
+// can (direct-transfer.ts), else in pipelined NATS chunks. A 30 MB DICOM thus works against a
+// stock NATS server (1 MB limit), fast, without the JetStream object store's cost.
 import { nuid, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { Header, Subject, newHeaders } from './wire.ts';
 import { InvalidInput, Unavailable } from './errors.ts';
+import { DirectTransferServer, fetchDirect } from './direct-transfer.ts';
 
 /** Room left in a message for headers and protocol framing. */
 export const HEADER_HEADROOM_BYTES = 64 * 1024;
@@ -13,6 +15,17 @@ export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_FETCH_WINDOW = 16;
 /** A blob nobody fetched is dropped after this long. */
 export const DEFAULT_BLOB_TTL_MS = 60_000;
+/** Payloads from this size on go by direct transfer when it is on (smaller ones ride in the message). */
+export const DEFAULT_DIRECT_MIN_BYTES = 1024 * 1024;
+
+export interface PayloadTransportOptions {
+  chunkBytes?: number;
+  fetchWindow?: number;
+  blobTtlMs?: number;
+  maxInlineBytes?: number;
+  /** Serve large payloads over TCP: listen on `listenHost`, tell receivers `advertiseHost`. Off when absent. */
+  direct?: { listenHost: string; advertiseHost: string; minBytes?: number };
+}
 
 interface HeldBlob {
   data: Uint8Array;
@@ -23,17 +36,18 @@ interface HeldBlob {
  * One per process. `prepare` turns a payload into what to publish; `receive` turns a received
  * message back into its full payload.
  * @example
- * const t = new PayloadTransport(nc); t.start();
+ * const t = new PayloadTransport(nc, { direct: { listenHost: '127.0.0.1', advertiseHost: '127.0.0.1' } }); await t.start();
  * const { data, headers } = t.prepare(bytes, newHeaders()); nc.publish(subject, data, { headers });
  */
 export class PayloadTransport {
   readonly owner = nuid.next();
   private readonly blobs = new Map<string, HeldBlob>();
   private sub?: Subscription;
+  private direct?: DirectTransferServer;
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly opts: { chunkBytes?: number; fetchWindow?: number; blobTtlMs?: number; maxInlineBytes?: number } = {},
+    private readonly opts: PayloadTransportOptions = {},
   ) {}
 
   /** Largest payload sent inline on this connection. */
@@ -46,30 +60,42 @@ export class PayloadTransport {
     return Math.max(64 * 1024, Math.min(this.opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, this.maxInline));
   }
 
-  /** Starts serving chunk requests for the blobs this process offers. */
-  start(): void {
+  /** Starts serving the blobs this process offers (NATS chunk requests, and TCP when direct is on). */
+  async start(): Promise<void> {
     this.sub = this.nc.subscribe(Subject.blob(this.owner, '*'), {
       callback: (err, msg) => {
         if (!err) this.serveChunk(msg);
       },
     });
+    if (this.opts.direct) {
+      this.direct = new DirectTransferServer(
+        { get: (id) => this.blobs.get(id)?.data, served: (id) => this.release(id) },
+        this.opts.direct.listenHost,
+        this.opts.direct.advertiseHost,
+      );
+      await this.direct.start();
+    }
   }
 
   stop(): void {
     this.sub?.unsubscribe();
+    this.direct?.stop();
     for (const b of this.blobs.values()) clearTimeout(b.timer);
     this.blobs.clear();
   }
 
   /** Returns the bytes to publish and sets `Spinexr-Blob` on `headers` when the payload is held back. */
   prepare(payload: Uint8Array, headers: MsgHdrs, ttlMs = this.opts.blobTtlMs ?? DEFAULT_BLOB_TTL_MS): { data: Uint8Array; headers: MsgHdrs } {
-    if (payload.byteLength <= this.maxInline) return { data: payload, headers };
+    const directMin = this.opts.direct?.minBytes ?? DEFAULT_DIRECT_MIN_BYTES;
+    const goDirect = this.direct !== undefined && payload.byteLength >= directMin;
+    if (payload.byteLength <= this.maxInline && !goDirect) return { data: payload, headers };
     if (!this.sub) throw new Error('PayloadTransport.start() was not called');
     const id = nuid.next();
     const timer = setTimeout(() => this.blobs.delete(id), ttlMs);
     timer.unref();
     this.blobs.set(id, { data: payload, timer });
-    headers.set(Header.Blob, `${Subject.blob(this.owner, id)} ${payload.byteLength}`);
+    const tcp = this.direct ? ` ${this.direct.address}` : '';
+    headers.set(Header.Blob, `${Subject.blob(this.owner, id)} ${payload.byteLength}${tcp}`);
     return { data: new Uint8Array(0), headers };
   }
 
@@ -77,9 +103,16 @@ export class PayloadTransport {
   async receive(msg: Msg, timeoutMs: number): Promise<Uint8Array> {
     const ref = msg.headers?.get(Header.Blob);
     if (!ref) return msg.data;
-    const [subject, sizeText] = ref.split(' ');
+    const [subject, sizeText, tcpAddress] = ref.split(' ');
     const size = Number(sizeText);
     if (!subject || !Number.isSafeInteger(size) || size < 0) throw new InvalidInput(`malformed ${Header.Blob} header: ${ref}`);
+    if (tcpAddress) {
+      try {
+        return await fetchDirect(tcpAddress, subject.slice(subject.lastIndexOf('.') + 1), size, timeoutMs);
+      } catch {
+        // Unreachable side channel (firewall, another host): fall back to NATS chunks below.
+      }
+    }
     const out = new Uint8Array(size);
     const chunk = this.chunkBytes;
     const count = Math.ceil(size / chunk);
@@ -105,15 +138,17 @@ export class PayloadTransport {
     return out;
   }
 
+  private release(id: string): void {
+    const blob = this.blobs.get(id);
+    if (blob) clearTimeout(blob.timer);
+    this.blobs.delete(id);
+  }
+
   private serveChunk(msg: Msg): void {
     const id = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
     const range = msg.headers?.get(Header.Range) ?? '';
     const blob = this.blobs.get(id);
-    if (range === 'done') {
-      if (blob) clearTimeout(blob.timer);
-      this.blobs.delete(id);
-      return;
-    }
+    if (range === 'done') return this.release(id);
     if (!msg.reply) return;
     const [offset, length] = range.split(' ').map(Number);
     if (!blob || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) {

@@ -1,5 +1,7 @@
 // Process settings from environment variables, validated once at start (zod).
+import { hostname } from 'node:os';
 import { z } from 'zod';
+import type { PayloadTransportOptions } from './payload-transport.ts';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const DEFAULT_GATEWAY_ADDRESS = '127.0.0.1:50051';
@@ -23,12 +25,25 @@ const SettingsSchema = z.object({
   INTRA_OP_THREADS: int(1),
   /** Worker threads decoding images in a preprocess replica. */
   PREPROCESS_THREADS: int(1),
+  /** Large payloads (images, tensors) go process to process over TCP; `off` keeps everything on NATS. */
+  DIRECT_TRANSFER: z.enum(['on', 'off']).default('on'),
+  /** Where a process serves its large payloads; 0.0.0.0 when replicas run on other machines. */
+  DIRECT_TRANSFER_HOST: z.string().default('127.0.0.1'),
+  /** The address other processes use to reach it (default: DIRECT_TRANSFER_HOST, or the host name for 0.0.0.0). */
+  DIRECT_TRANSFER_ADVERTISE: z.string().optional(),
   /** Replicas per stage started by `spinexr start`. */
   PREPROCESS_REPLICAS: int(1),
   CLASSIFIER_REPLICAS: int(1),
   DETECTOR_REPLICAS: int(1),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
+
+/** The payload transport's options from the settings. */
+export function transportOptions(s: Settings): PayloadTransportOptions {
+  if (s.DIRECT_TRANSFER === 'off') return {};
+  const advertise = s.DIRECT_TRANSFER_ADVERTISE ?? (s.DIRECT_TRANSFER_HOST === '0.0.0.0' ? hostname() : s.DIRECT_TRANSFER_HOST);
+  return { direct: { listenHost: s.DIRECT_TRANSFER_HOST, advertiseHost: advertise } };
+}
 
 /**
  * Reads and validates the settings; a bad value stops the process with a message naming it.

@@ -9,7 +9,7 @@ import { Svcm } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startLocalNats, connectNats, type LocalNats } from '../launcher/nats-server.ts';
 import { rootLogger } from './logger.ts';
-import { PayloadTransport } from './payload-transport.ts';
+import { PayloadTransport, type PayloadTransportOptions } from './payload-transport.ts';
 import { StageClient } from './stage-client.ts';
 import { serveEndpoint, type StageHandler } from './stage-server.ts';
 import { DeadlineExceeded, InvalidInput, Unavailable } from './errors.ts';
@@ -22,14 +22,34 @@ const opened: NatsConnection[] = [];
 const logger = rootLogger('test');
 logger.level = 'silent';
 
-async function replica(subject: string, handler: StageHandler): Promise<NatsConnection> {
+const DIRECT = { direct: { listenHost: '127.0.0.1', advertiseHost: '127.0.0.1' } };
+
+async function replica(subject: string, handler: StageHandler, options: PayloadTransportOptions = {}): Promise<NatsConnection> {
   const nc = await connectNats(nats.url, 'test-replica', { reconnect: false });
   opened.push(nc);
-  const transport = new PayloadTransport(nc);
-  transport.start();
+  const transport = new PayloadTransport(nc, options);
+  await transport.start();
   const service = await new Svcm(nc).add({ name: 'test-stage', version: '0.0.1' });
   serveEndpoint({ service, nc, transport, logger, name: 'echo', subject, queue: subject, handler });
+  await nc.flush(); // subscribed on the server before the first call
   return nc;
+}
+
+async function clientWith(options: PayloadTransportOptions): Promise<StageClient> {
+  const nc = await connectNats(nats.url, 'test-client-2');
+  opened.push(nc);
+  const transport = new PayloadTransport(nc, options);
+  await transport.start();
+  const c = new StageClient(nc, transport, { livenessMs: 600 });
+  c.start();
+  await nc.flush();
+  return c;
+}
+
+function pattern(bytes: number): Uint8Array {
+  const payload = new Uint8Array(bytes);
+  for (let i = 0; i < payload.length; i += 4093) payload[i] = i % 251;
+  return payload;
 }
 
 test.before(async () => {
@@ -37,9 +57,10 @@ test.before(async () => {
   nats = await startLocalNats({ dataDir: dir, maxPayload: '1MB' });
   client = await connectNats(nats.url, 'test-client');
   const transport = new PayloadTransport(client);
-  transport.start();
+  await transport.start();
   stages = new StageClient(client, transport, { livenessMs: 600 });
   stages.start();
+  await client.flush();
 });
 
 test.after(async () => {
@@ -51,14 +72,42 @@ test.after(async () => {
 
 test('a 20 MB payload crosses a 1 MB max_payload server both ways, byte for byte', async () => {
   await replica('t.echo', async (req) => ({ data: req.data }));
-  const payload = new Uint8Array(20 * 1024 * 1024);
-  for (let i = 0; i < payload.length; i += 4093) payload[i] = i % 251;
+  const payload = pattern(20 * 1024 * 1024);
   const t0 = performance.now();
   const reply = await stages.call({ subject: 't.echo', payload, deadline: Date.now() + 10_000, requestId: 'r1', stage: 'echo' });
   const ms = performance.now() - t0;
   assert.is(reply.data.byteLength, payload.byteLength);
   assert.ok(Buffer.from(reply.data).equals(Buffer.from(payload)));
   console.log(`  20 MB there and back through 1 MB messages: ${ms.toFixed(1)} ms`);
+});
+
+test('with direct transfer on both sides, 20 MB goes over TCP both ways, byte for byte', async () => {
+  await replica('t.echo-direct', async (req) => ({ data: req.data }), DIRECT);
+  const direct = await clientWith(DIRECT);
+  const payload = pattern(20 * 1024 * 1024);
+  const t0 = performance.now();
+  const reply = await direct.call({ subject: 't.echo-direct', payload, deadline: Date.now() + 10_000, requestId: 'd1', stage: 'echo' });
+  const ms = performance.now() - t0;
+  assert.ok(Buffer.from(reply.data).equals(Buffer.from(payload)));
+  console.log(`  20 MB there and back over direct TCP: ${ms.toFixed(1)} ms`);
+});
+
+test('an unreachable direct-transfer address falls back to NATS chunks', async () => {
+  // The sender advertises a port nobody listens on: the receiver must still get the bytes.
+  const { freePort } = await import('../launcher/nats-server.ts');
+  const dead = { direct: { listenHost: '127.0.0.1', advertiseHost: '127.0.0.1', minBytes: 1 } };
+  await replica('t.echo-fallback', async (req) => ({ data: req.data }), DIRECT);
+  const nc = await connectNats(nats.url, 'test-client-3');
+  opened.push(nc);
+  const transport = new PayloadTransport(nc, dead);
+  await transport.start();
+  (transport as unknown as { direct: { address: string } }).direct.address = `127.0.0.1:${await freePort()}`;
+  const c = new StageClient(nc, transport, { livenessMs: 2000 });
+  c.start();
+  await nc.flush();
+  const payload = pattern(3 * 1024 * 1024);
+  const reply = await c.call({ subject: 't.echo-fallback', payload, deadline: Date.now() + 10_000, requestId: 'f1', stage: 'echo' });
+  assert.ok(Buffer.from(reply.data).equals(Buffer.from(payload)));
 });
 
 test('no replica on a subject is UNAVAILABLE at once, not a hang', async () => {

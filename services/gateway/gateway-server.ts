@@ -6,7 +6,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ModelRepository } from '../model-repository/model-repository.ts';
-import { PayloadTransport } from '../common/payload-transport.ts';
+import { PayloadTransport, type PayloadTransportOptions } from '../common/payload-transport.ts';
 import { StageClient } from '../common/stage-client.ts';
 import { InvalidInput, SpinexrError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
@@ -32,6 +32,7 @@ export interface GatewayOptions {
   address: string;
   maxImageBytes: number;
   requestTimeoutMs: number;
+  transport?: PayloadTransportOptions;
 }
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
@@ -42,8 +43,8 @@ type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sen
  */
 export async function startGateway(opts: GatewayOptions): Promise<{ port: number; stop: () => Promise<void> }> {
   const { definition, pkg } = loadProtos();
-  const transport = new PayloadTransport(opts.nc);
-  transport.start();
+  const transport = new PayloadTransport(opts.nc, opts.transport);
+  await transport.start();
   const stages = new StageClient(opts.nc, transport);
   stages.start();
   const pipeline = new AnalysisPipeline(stages, new ModelRouter(opts.repo), { maxImageBytes: opts.maxImageBytes });

@@ -6,7 +6,7 @@ import type { ModelRepository, ModelVersion } from '../model-repository/model-re
 import { Task, type ClassificationOutput, type DetectionOutput } from '../common/model-config.ts';
 import { InvalidInput } from '../common/errors.ts';
 import { Header, Subject } from '../common/wire.ts';
-import { PayloadTransport } from '../common/payload-transport.ts';
+import { PayloadTransport, type PayloadTransportOptions } from '../common/payload-transport.ts';
 import { serveEndpoint } from '../common/stage-server.ts';
 import type { Logger } from '../common/logger.ts';
 import { DynamicBatcher } from './dynamic-batcher.ts';
@@ -66,12 +66,13 @@ export async function startInferenceReplica(opts: {
   device: string;
   intraOpThreads: number;
   logger: Logger;
+  transport?: PayloadTransportOptions;
 }): Promise<{ service: Service; versions: ModelVersion[]; stop: () => Promise<void> }> {
   const task = opts.role === Role.Classifier ? Task.Classification : Task.Detection;
   const versions = selectVersions(opts.repo, task, opts.models);
   if (!versions.length) throw new Error(`no ${task} model in the model repository ${opts.repo.root}`);
-  const transport = new PayloadTransport(opts.nc);
-  transport.start();
+  const transport = new PayloadTransport(opts.nc, opts.transport);
+  await transport.start();
 
   const loaded: { v: ModelVersion; session: SessionThread; batcher: DynamicBatcher<Job, ClassificationResult | DetectionResult> }[] = [];
   for (const v of versions) {

@@ -1,5 +1,5 @@
 // Runs one role of the cluster (gateway, preprocess, classifier or detector) in this process.
-import { loadSettings, type Settings } from '../common/settings.ts';
+import { loadSettings, transportOptions, type Settings } from '../common/settings.ts';
 import { rootLogger } from '../common/logger.ts';
 import { ModelRepository } from '../model-repository/model-repository.ts';
 import { startGateway } from '../gateway/gateway-server.ts';
@@ -30,11 +30,12 @@ export async function serveRole(role: ServeRole, settings: Settings = loadSettin
       address: settings.GATEWAY_ADDRESS,
       maxImageBytes: settings.MAX_IMAGE_BYTES,
       requestTimeoutMs: settings.REQUEST_TIMEOUT_MS,
+      transport: transportOptions(settings),
     });
     port = gw.port;
     stopRole = gw.stop;
   } else if (role === 'preprocess') {
-    stopRole = (await startPreprocessReplica({ nc, repo, logger, threads: settings.PREPROCESS_THREADS })).stop;
+    stopRole = (await startPreprocessReplica({ nc, repo, logger, threads: settings.PREPROCESS_THREADS, transport: transportOptions(settings) })).stop;
   } else {
     const r = await startInferenceReplica({
       nc,
@@ -44,6 +45,7 @@ export async function serveRole(role: ServeRole, settings: Settings = loadSettin
       device: settings.REPLICA_DEVICE,
       intraOpThreads: settings.INTRA_OP_THREADS,
       logger,
+      transport: transportOptions(settings),
     });
     stopRole = r.stop;
   }

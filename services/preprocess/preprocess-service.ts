@@ -6,7 +6,7 @@ import type { ModelRepository } from '../model-repository/model-repository.ts';
 import type { ModelConfig } from '../common/model-config.ts';
 import { InvalidInput } from '../common/errors.ts';
 import { Header, QueueGroup, Subject, newHeaders } from '../common/wire.ts';
-import { PayloadTransport } from '../common/payload-transport.ts';
+import { PayloadTransport, type PayloadTransportOptions } from '../common/payload-transport.ts';
 import { serveEndpoint } from '../common/stage-server.ts';
 import type { Logger } from '../common/logger.ts';
 import { PreprocessPool } from './preprocess-pool.ts';
@@ -55,10 +55,11 @@ export async function startPreprocessReplica(opts: {
   maxPixels?: number;
   /** Worker threads decoding images (default 1). */
   threads?: number;
+  transport?: PayloadTransportOptions;
 }): Promise<{ service: Service; stop: () => Promise<void> }> {
   const pool = new PreprocessPool(opts.threads);
-  const transport = new PayloadTransport(opts.nc);
-  transport.start();
+  const transport = new PayloadTransport(opts.nc, opts.transport);
+  await transport.start();
   const service = await new Svcm(opts.nc).add({
     name: 'spinexr-preprocess',
     version: '0.1.0',

@@ -39,6 +39,8 @@ export interface LargeInputRow {
 
 export interface RawTransferRow {
   maxPayload: string;
+  /** Whether the payload went over the direct TCP side channel instead of NATS chunks. */
+  direct: boolean;
   bytes: number;
   /** One stage call carrying the payload to an echo replica that answers 1 byte. */
   msP50: number;
@@ -90,22 +92,28 @@ export async function runLargeInputs(ctx: BenchContext, address: string): Promis
     target.close();
   }
 
-  for (const maxPayload of ['1MB', '8MB']) {
+  const modes: { maxPayload: string; direct: boolean; label: string }[] = [
+    { maxPayload: '1MB', direct: false, label: 'NATS chunks, max_payload 1MB' },
+    { maxPayload: '8MB', direct: false, label: 'NATS chunks, max_payload 8MB' },
+    { maxPayload: '8MB', direct: true, label: 'direct TCP (the default)' },
+  ];
+  for (const mode of modes) {
     for (const s of sizes) {
       const bytes = Math.round((s.width * s.height * 2) / 1e6) * 1e6;
-      const msP50 = await rawTransfer(maxPayload, bytes, reps);
-      raw.push({ maxPayload, bytes, msP50 });
+      const msP50 = await rawTransfer(mode.maxPayload, bytes, reps, mode.direct);
+      raw.push({ maxPayload: mode.maxPayload, direct: mode.direct, bytes, msP50 });
       ctx.figures.push(
-        figure({ case: 'large-inputs', name: `raw stage transfer ${(bytes / 1e6).toFixed(0)} MB, max_payload ${maxPayload}`, value: msP50, unit: 'ms', goal: Goal.Below, target: TRANSFER_TARGET_MS }),
+        figure({ case: 'large-inputs', name: `raw stage transfer ${(bytes / 1e6).toFixed(0)} MB one way, ${mode.label}`, value: msP50, unit: 'ms', goal: Goal.Below, target: TRANSFER_TARGET_MS }),
       );
-      ctx.log(`large-inputs raw ${maxPayload} ${(bytes / 1e6).toFixed(0)} MB: ${msP50.toFixed(1)} ms`);
+      ctx.log(`large-inputs raw ${mode.label} ${(bytes / 1e6).toFixed(0)} MB: ${msP50.toFixed(1)} ms`);
     }
   }
   return { cluster, raw };
 }
 
-/** A stage call carrying `bytes` to an echo endpoint on another connection; median of `reps`. */
-async function rawTransfer(maxPayload: string, bytes: number, reps: number): Promise<number> {
+/** A stage call carrying `bytes` to an echo endpoint on another connection (1-byte reply); median of `reps`. */
+async function rawTransfer(maxPayload: string, bytes: number, reps: number, direct: boolean): Promise<number> {
+  const options = direct ? { direct: { listenHost: '127.0.0.1', advertiseHost: '127.0.0.1' } } : {};
   const dir = await mkdtemp(join(tmpdir(), 'spinexr-bench-nats-'));
   const nats = await startLocalNats({ dataDir: dir, maxPayload });
   const logger = rootLogger('bench');
@@ -113,13 +121,13 @@ async function rawTransfer(maxPayload: string, bytes: number, reps: number): Pro
   const server = await connectNats(nats.url, 'bench-echo', { reconnect: false });
   const client = await connectNats(nats.url, 'bench-caller', { reconnect: false });
   try {
-    const st = new PayloadTransport(server);
-    st.start();
+    const st = new PayloadTransport(server, options);
+    await st.start();
     const service = await new Svcm(server).add({ name: 'bench-echo', version: '0.0.1' });
     serveEndpoint({ service, nc: server, transport: st, logger, name: 'echo', subject: 'bench.echo', queue: 'bench.echo', handler: async (req) => ({ data: req.data.subarray(0, 1) }) });
     await server.flush(); // the endpoint's subscription reaches the server before the first call
-    const ct = new PayloadTransport(client);
-    ct.start();
+    const ct = new PayloadTransport(client, options);
+    await ct.start();
     const stages = new StageClient(client, ct);
     stages.start();
     const payload = new Uint8Array(bytes).fill(7);

@@ -46,7 +46,7 @@ export async function runPreprocessing(ctx: BenchContext, natsUrl: string): Prom
 
   const nc = await connectNats(natsUrl, 'bench-preprocess');
   const transport = new PayloadTransport(nc);
-  transport.start();
+  await transport.start();
   const stages = new StageClient(nc, transport);
   stages.start();
   const call = () =>
