@@ -133,6 +133,7 @@ export async function startInferenceReplica(opts: {
     });
   });
 
+  await opts.nc.flush(); // subscribed on the server before we say we serve
   opts.logger.info({ role: opts.role, device: opts.device, models: versions.map((v) => `${v.name}:${v.version}`) }, 'replica serving');
   return {
     service,

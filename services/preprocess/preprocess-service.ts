@@ -98,6 +98,7 @@ export async function startPreprocessReplica(opts: {
       return { data: payload, headers: newHeaders({ [Header.Meta]: JSON.stringify(replyMeta) }) };
     },
   });
+  await opts.nc.flush(); // subscribed on the server before we say we serve
   opts.logger.info('preprocess replica serving');
   return {
     service,
