@@ -8,7 +8,8 @@
 #
 # Versions: 1 = trained on the `default` scanner profile; 2 = 3-channel classifier / 640-px detector on `default`
 # plus a second profile (PROFILE2), so an A/B rollout compares genuinely different versions.
-# Everything is seeded; sizes below keep the whole run under 40 minutes on a 2-core CPU
+# Everything is seeded; sizes below aim at < 40 minutes on an idle 2-core CPU (measured: 8 min phantoms +
+# 38 min training on a 2-core machine shared with other heavy jobs; see models/training/README.md)
 # (CUDA is used automatically when torch sees a GPU). Override any of them from the environment.
 set -euo pipefail
 
