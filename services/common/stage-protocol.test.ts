@@ -148,7 +148,9 @@ test('a replica that dies holding a request: the call is retried on another repl
   const doomedSeen = new Promise<void>((resolve) => {
     doomed.subscribe('t.crash', { callback: () => resolve(), max: 1 }); // observe arrival on the doomed connection
   });
+  await doomed.flush(); // the observer is subscribed before the call goes out
   const p = stages.call({ subject: 't.crash', payload: new Uint8Array([7]), deadline: Date.now() + 10_000, requestId: 'r5', stage: 'crash' });
+  p.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   await doomedSeen;
   await replica('t.crash', async (req) => {
     served++;
