@@ -31,6 +31,8 @@ const SettingsSchema = z.object({
   DIRECT_TRANSFER_HOST: z.string().default('127.0.0.1'),
   /** The address other processes use to reach it (default: DIRECT_TRANSFER_HOST, or the host name for 0.0.0.0). */
   DIRECT_TRANSFER_ADVERTISE: z.string().optional(),
+  /** Payloads from this many bytes on take the direct path (default: DEFAULT_DIRECT_MIN_BYTES). */
+  DIRECT_TRANSFER_MIN_BYTES: z.coerce.number().int().positive().optional(),
   /** Replicas per stage started by `spinexr start`. */
   PREPROCESS_REPLICAS: int(1),
   CLASSIFIER_REPLICAS: int(1),
@@ -42,7 +44,7 @@ export type Settings = z.infer<typeof SettingsSchema>;
 export function transportOptions(s: Settings): PayloadTransportOptions {
   if (s.DIRECT_TRANSFER === 'off') return {};
   const advertise = s.DIRECT_TRANSFER_ADVERTISE ?? (s.DIRECT_TRANSFER_HOST === '0.0.0.0' ? hostname() : s.DIRECT_TRANSFER_HOST);
-  return { direct: { listenHost: s.DIRECT_TRANSFER_HOST, advertiseHost: advertise } };
+  return { direct: { listenHost: s.DIRECT_TRANSFER_HOST, advertiseHost: advertise, minBytes: s.DIRECT_TRANSFER_MIN_BYTES } };
 }
 
 /**
