@@ -2,6 +2,13 @@
 // Poisson or fixed arrivals) and closed-loop (a fixed number of requests in flight) load against any
 // async `send`, with HdrHistogram latencies, throughput and errors counted by name.
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.ts';
+import { mulberry32 } from '../common/prng.ts';
+
+/** Uniform in [0, 1) from a seed. */
+function uniform01(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
+}
 
 export const LoadMode = { Open: 'open', Closed: 'closed' } as const;
 export type LoadMode = (typeof LoadMode)[keyof typeof LoadMode];
@@ -160,7 +167,7 @@ export async function runLoad<R>(opts: LoadOptions<R>): Promise<LoadResult> {
     } else {
       if (!opts.rate || opts.rate <= 0) throw new Error('the open loop needs a rate > 0');
       const interval = 1000 / opts.rate;
-      const random = mulberry32(opts.seed ?? 1);
+      const random = uniform01(opts.seed ?? 1);
       const gap = () => (opts.arrivals === Arrivals.Fixed ? interval : -Math.log(1 - random()) * interval);
       let next = start;
       await new Promise<void>((resolve) => {
@@ -207,14 +214,3 @@ function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-/** A small seeded PRNG (uniform in [0, 1)). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

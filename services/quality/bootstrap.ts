@@ -12,21 +12,9 @@ export const DEFAULT_BOOTSTRAP_SEED = 2106;
 /** Two-sided confidence level. */
 export const DEFAULT_CONFIDENCE = 0.95;
 
-/**
- * mulberry32: a small, fast 32-bit PRNG (Tommy Ettinger). Returns uint32 values.
- * Good enough for resampling; not for cryptography.
- * @example const next = mulberry32(42); next() // 0 … 2^32 - 1
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { mulberry32 } from '../common/prng.ts';
+
+export { mulberry32 };
 
 /** Options of every bootstrap function. */
 export interface BootstrapOptions {
