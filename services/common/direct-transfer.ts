@@ -77,8 +77,8 @@ export class DirectTransferServer {
   }
 }
 
-/** Reads `length` bytes of blob `id` from `address` (host:port) into a new buffer. */
-export function fetchDirect(address: string, id: string, length: number, timeoutMs: number): Promise<Uint8Array> {
+/** Reads `length` bytes at `offset` of blob `id` from `address` (host:port) into a new buffer. */
+export function fetchDirect(address: string, id: string, length: number, timeoutMs: number, offset = 0): Promise<Uint8Array> {
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon);
   const port = Number(address.slice(colon + 1));
@@ -99,7 +99,7 @@ export function fetchDirect(address: string, id: string, length: number, timeout
     socket.on('error', fail);
     socket.on('connect', () => {
       clearTimeout(connectTimer);
-      socket.write(`${id} 0 ${length}\n`);
+      socket.write(`${id} ${offset} ${length}\n`);
     });
     socket.on('data', (d: Buffer) => {
       let chunk = d;

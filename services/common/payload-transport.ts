@@ -34,6 +34,35 @@ export interface PayloadTransportOptions {
 interface HeldBlob {
   data: Uint8Array;
   timer: NodeJS.Timeout;
+  /** Read by several consumers (by range): kept until released or expired, not dropped once read. */
+  shared: boolean;
+}
+
+/** (A range of) a held payload, as carried in the `Spinexr-Blob` header. */
+export interface BlobRef {
+  /** NATS subject serving the blob's chunks; its last token is the blob id. */
+  subject: string;
+  /** Bytes in this range. */
+  length: number;
+  /** host:port of the sender's direct-transfer socket, when it has one. */
+  tcp?: string;
+  /** Where the range starts in the held payload. */
+  offset: number;
+}
+
+/** `<subject> <length> <host:port or -> <offset>` */
+export function formatBlobRef(r: BlobRef): string {
+  return `${r.subject} ${r.length} ${r.tcp ?? '-'} ${r.offset}`;
+}
+
+export function parseBlobRef(text: string): BlobRef {
+  const [subject, lengthText, tcp, offsetText] = text.split(' ');
+  const length = Number(lengthText);
+  const offset = Number(offsetText ?? 0);
+  if (!subject || !Number.isSafeInteger(length) || length < 0 || !Number.isSafeInteger(offset) || offset < 0) {
+    throw new InvalidInput(`malformed ${Header.Blob} header: ${text}`);
+  }
+  return { subject, length, tcp: tcp && tcp !== '-' ? tcp : undefined, offset };
 }
 
 /**
@@ -73,7 +102,7 @@ export class PayloadTransport {
     });
     if (this.opts.direct) {
       this.direct = new DirectTransferServer(
-        { get: (id) => this.blobs.get(id)?.data, served: (id) => this.release(id) },
+        { get: (id) => this.blobs.get(id)?.data, served: (id) => this.releaseIfSingle(id) },
         this.opts.direct.listenHost,
         this.opts.direct.advertiseHost,
       );
@@ -88,31 +117,47 @@ export class PayloadTransport {
     this.blobs.clear();
   }
 
-  /** Returns the bytes to publish and sets `Spinexr-Blob` on `headers` when the payload is held back. */
-  prepare(payload: Uint8Array, headers: MsgHdrs, ttlMs = this.opts.blobTtlMs ?? DEFAULT_BLOB_TTL_MS): { data: Uint8Array; headers: MsgHdrs } {
+  /**
+   * Returns the bytes to publish and sets `Spinexr-Blob` on `headers` when the payload is held back.
+   * A `shared` payload is always held (whatever its size) and kept until `releaseRemote` or its TTL,
+   * so that several receivers can read ranges of it, or a retry can read it again.
+   */
+  prepare(
+    payload: Uint8Array,
+    headers: MsgHdrs,
+    ttlMs = this.opts.blobTtlMs ?? DEFAULT_BLOB_TTL_MS,
+    opts: { shared?: boolean } = {},
+  ): { data: Uint8Array; headers: MsgHdrs } {
     const directMin = this.opts.direct?.minBytes ?? DEFAULT_DIRECT_MIN_BYTES;
     const goDirect = this.direct !== undefined && payload.byteLength >= directMin;
-    if (payload.byteLength <= this.maxInline && !goDirect) return { data: payload, headers };
+    if (payload.byteLength <= this.maxInline && !goDirect && !opts.shared) return { data: payload, headers };
     if (!this.sub) throw new Error('PayloadTransport.start() was not called');
     const id = nuid.next();
     const timer = setTimeout(() => this.blobs.delete(id), ttlMs);
     timer.unref();
-    this.blobs.set(id, { data: payload, timer });
-    const tcp = this.direct ? ` ${this.direct.address}` : '';
-    headers.set(Header.Blob, `${Subject.blob(this.owner, id)} ${payload.byteLength}${tcp}`);
+    this.blobs.set(id, { data: payload, timer, shared: opts.shared === true });
+    headers.set(Header.Blob, formatBlobRef({ subject: Subject.blob(this.owner, id), length: payload.byteLength, tcp: this.direct?.address, offset: 0 }));
     return { data: new Uint8Array(0), headers };
   }
 
-  /** The full payload of a message, pulling a blob's chunks when it was held back. */
-  async receive(msg: Msg, timeoutMs: number): Promise<Uint8Array> {
-    const ref = msg.headers?.get(Header.Blob);
-    if (!ref) return msg.data;
-    const [subject, sizeText, tcpAddress] = ref.split(' ');
-    const size = Number(sizeText);
-    if (!subject || !Number.isSafeInteger(size) || size < 0) throw new InvalidInput(`malformed ${Header.Blob} header: ${ref}`);
-    if (tcpAddress) {
+  /** The reference a message carries instead of its payload, if any. */
+  blobRef(msg: Msg): BlobRef | undefined {
+    const text = msg.headers?.get(Header.Blob);
+    return text ? parseBlobRef(text) : undefined;
+  }
+
+  /** The full payload of a message, pulling a held payload from its sender. */
+  receive(msg: Msg, timeoutMs: number): Promise<Uint8Array> {
+    const ref = this.blobRef(msg);
+    return ref ? this.fetch(ref, timeoutMs) : Promise.resolve(msg.data);
+  }
+
+  /** Reads a range of a held payload: over TCP when the sender offers it, else in NATS chunks. */
+  async fetch(ref: BlobRef, timeoutMs: number): Promise<Uint8Array> {
+    const { subject, length: size } = ref;
+    if (ref.tcp) {
       try {
-        return await fetchDirect(tcpAddress, subject.slice(subject.lastIndexOf('.') + 1), size, timeoutMs);
+        return await fetchDirect(ref.tcp, subject.slice(subject.lastIndexOf('.') + 1), size, timeoutMs, ref.offset);
       } catch {
         // Unreachable side channel (firewall, another host): fall back to NATS chunks below.
       }
@@ -129,7 +174,7 @@ export class PayloadTransport {
         const length = Math.min(chunk, size - offset);
         let reply: Msg;
         try {
-          reply = await this.nc.request(subject, undefined, { timeout: Math.max(1, timeoutMs), headers: newHeaders({ [Header.Range]: `${offset} ${length}` }) });
+          reply = await this.nc.request(subject, undefined, { timeout: Math.max(1, timeoutMs), headers: newHeaders({ [Header.Range]: `${ref.offset + offset} ${length}` }) });
         } catch (err) {
           throw new Unavailable(`could not fetch a large payload from its sender (${(err as Error).message})`, { cause: err });
         }
@@ -142,6 +187,19 @@ export class PayloadTransport {
     return out;
   }
 
+  /** Tells the sender of a shared payload that nobody needs it any more. */
+  releaseRemote(ref: BlobRef): void {
+    try {
+      this.nc.publish(ref.subject, undefined, { headers: newHeaders({ [Header.Range]: 'release' }) });
+    } catch {
+      // connection closing: the sender's TTL frees it
+    }
+  }
+
+  private releaseIfSingle(id: string): void {
+    if (!this.blobs.get(id)?.shared) this.release(id);
+  }
+
   private release(id: string): void {
     const blob = this.blobs.get(id);
     if (blob) clearTimeout(blob.timer);
@@ -152,7 +210,8 @@ export class PayloadTransport {
     const id = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
     const range = msg.headers?.get(Header.Range) ?? '';
     const blob = this.blobs.get(id);
-    if (range === 'done') return this.release(id);
+    if (range === 'done') return this.releaseIfSingle(id);
+    if (range === 'release') return this.release(id);
     if (!msg.reply) return;
     const [offset, length] = range.split(' ').map(Number);
     if (!blob || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) {

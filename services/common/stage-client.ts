@@ -4,7 +4,7 @@
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { DeadlineExceeded, SpinexrError, Unavailable, errorFromCode } from './errors.ts';
 import { HEARTBEAT, Header, newHeaders, remainingMs } from './wire.ts';
-import type { PayloadTransport } from './payload-transport.ts';
+import { formatBlobRef, type BlobRef, type PayloadTransport } from './payload-transport.ts';
 
 /** A replica that sent nothing (no heartbeat, no reply) for this long is presumed dead. */
 export const DEFAULT_LIVENESS_MS = 2_000;
@@ -21,11 +21,17 @@ export interface StageCall {
   headers?: Record<string, string>;
   /** Human name of the stage for error messages, e.g. "preprocessing". */
   stage: string;
+  /** Send a range of a payload another process holds instead of `payload` (no bytes through the caller). */
+  payloadRef?: BlobRef;
+  /** false: when the reply is held by the replica, return its reference instead of reading it. */
+  fetch?: boolean;
 }
 
 export interface StageReply {
   data: Uint8Array;
   headers?: MsgHdrs;
+  /** With `fetch: false`: where the held reply lies (data is then empty). */
+  ref?: BlobRef;
   /** Attempts it took (1 unless a replica died). */
   attempts: number;
 }
@@ -82,7 +88,7 @@ export class StageClient {
     throw lastError ?? new Unavailable(`no ${call.stage} replica answered`);
   }
 
-  private attempt(call: StageCall): Promise<{ data: Uint8Array; headers?: MsgHdrs }> {
+  private attempt(call: StageCall): Promise<{ data: Uint8Array; headers?: MsgHdrs; ref?: BlobRef }> {
     const reply = `${this.prefix}.${++this.seq}`;
     const livenessMs = this.opts.livenessMs ?? DEFAULT_LIVENESS_MS;
     return new Promise((resolve, reject) => {
@@ -115,6 +121,8 @@ export class StageClient {
           if (code) return finish(() => reject(errorFromCode(Number(code), h?.get(Header.Error) || `${call.stage} failed`)));
           // A blob reply is pulled after the attempt's timers stop: the replica has answered.
           finish(() => {
+            const ref = call.fetch === false ? this.transport.blobRef(msg) : undefined;
+            if (ref) return resolve({ data: new Uint8Array(0), headers: h, ref });
             this.transport
               .receive(msg, remainingMs(call.deadline))
               .then((data) => resolve({ data, headers: h }), reject);
@@ -127,6 +135,11 @@ export class StageClient {
         [Header.Deadline]: String(call.deadline),
       });
       try {
+        if (call.payloadRef) {
+          headers.set(Header.Blob, formatBlobRef(call.payloadRef));
+          this.nc.publish(call.subject, undefined, { reply, headers });
+          return;
+        }
         const out = this.transport.prepare(call.payload, headers, Math.max(1000, remainingMs(call.deadline)));
         this.nc.publish(call.subject, out.data, { reply, headers: out.headers });
       } catch (err) {

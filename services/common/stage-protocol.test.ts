@@ -9,7 +9,8 @@ import { Svcm } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startLocalNats, connectNats, type LocalNats } from '../launcher/nats-server.ts';
 import { rootLogger } from './logger.ts';
-import { PayloadTransport, type PayloadTransportOptions } from './payload-transport.ts';
+import { PayloadTransport, parseBlobRef, type PayloadTransportOptions } from './payload-transport.ts';
+import { Header, newHeaders } from './wire.ts';
 import { StageClient } from './stage-client.ts';
 import { serveEndpoint, type StageHandler } from './stage-server.ts';
 import { DeadlineExceeded, InvalidInput, Unavailable } from './errors.ts';
@@ -108,6 +109,33 @@ test('an unreachable direct-transfer address falls back to NATS chunks', async (
   const payload = pattern(3 * 1024 * 1024);
   const reply = await c.call({ subject: 't.echo-fallback', payload, deadline: Date.now() + 10_000, requestId: 'f1', stage: 'echo' });
   assert.ok(Buffer.from(reply.data).equals(Buffer.from(payload)));
+});
+
+test('a shared payload: ranges read by several receivers (TCP and NATS), kept until released', async () => {
+  const holderNc = await connectNats(nats.url, 'test-holder');
+  opened.push(holderNc);
+  const holder = new PayloadTransport(holderNc, DIRECT);
+  await holder.start();
+  const readerNc = await connectNats(nats.url, 'test-reader');
+  opened.push(readerNc);
+  const reader = new PayloadTransport(readerNc);
+  await reader.start();
+  await holderNc.flush();
+  const payload = pattern(3 * 1024 * 1024);
+  const { headers } = holder.prepare(payload, newHeaders(), 10_000, { shared: true });
+  const whole = parseBlobRef(headers.get(Header.Blob));
+  assert.ok(whole.tcp, 'offered over TCP');
+  const a = { ...whole, offset: 1000, length: 5000 };
+  const b = { ...whole, offset: 2_000_000, length: 1_000_000 };
+  assert.ok(Buffer.from(await reader.fetch(a, 5000)).equals(Buffer.from(payload.subarray(1000, 6000))), 'range over TCP');
+  assert.ok(Buffer.from(await reader.fetch({ ...b, tcp: undefined }, 5000)).equals(Buffer.from(payload.subarray(2_000_000, 3_000_000))), 'range over NATS');
+  assert.ok(Buffer.from(await reader.fetch(whole, 5000)).equals(Buffer.from(payload)), 'read whole, still kept');
+  assert.ok((await reader.fetch(a, 5000)).byteLength === 5000, 'a retry can read it again');
+  reader.releaseRemote(whole);
+  await readerNc.flush();
+  await new Promise((r) => setTimeout(r, 50));
+  const gone = await reader.fetch({ ...a, tcp: undefined }, 2000).catch((e) => e);
+  assert.instance(gone, Unavailable, 'released');
 });
 
 test('no replica on a subject is UNAVAILABLE at once, not a hang', async () => {

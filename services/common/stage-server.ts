@@ -22,6 +22,8 @@ export interface StageRequest {
 export interface StageResponse {
   data: Uint8Array;
   headers?: MsgHdrs;
+  /** Hold the reply for several readers (ranges, retries) until the caller releases it. */
+  shared?: boolean;
 }
 
 export type StageHandler = (req: StageRequest) => Promise<StageResponse>;
@@ -62,7 +64,7 @@ export function serveEndpoint(opts: {
       const res = await opts.handler({ data, headers: msg.headers, requestId, deadline });
       if (!reply) return;
       if (remainingMs(deadline) <= 0) throw new DeadlineExceeded('deadline passed while the replica worked; reply dropped');
-      const out = transport.prepare(res.data, res.headers ?? newHeaders(), Math.max(1000, remainingMs(deadline)));
+      const out = transport.prepare(res.data, res.headers ?? newHeaders(), Math.max(1000, remainingMs(deadline)), { shared: res.shared });
       holding.delete(reply);
       msg.respond(out.data, { headers: out.headers });
     } catch (err) {

@@ -2,7 +2,8 @@
 // call to its replicas, with the request's deadline carried through every hop.
 import { nuid } from '@nats-io/transport-node';
 import type { StageClient } from '../common/stage-client.ts';
-import { Header, Subject } from '../common/wire.ts';
+import { Header, Subject, remainingMs } from '../common/wire.ts';
+import type { BlobRef, PayloadTransport } from '../common/payload-transport.ts';
 import { InvalidInput, PayloadTooLarge } from '../common/errors.ts';
 import type { ModelVersion } from '../model-repository/model-repository.ts';
 import type { PreprocessReplyMeta, PreprocessRequestMeta } from '../preprocess/preprocess-service.ts';
@@ -24,9 +25,20 @@ export interface RequestContext {
   deadline: number;
 }
 
+/** One model's input: a range of the preprocess replica's held reply, or bytes here when it came inline. */
+export interface TensorInput {
+  data: Uint8Array;
+  ref?: BlobRef;
+  scaleX: number;
+  scaleY: number;
+  shape: number[];
+}
+
 export interface Preprocessed {
   meta: PreprocessReplyMeta;
-  tensors: Map<string, { data: Uint8Array; scaleX: number; scaleY: number; shape: number[] }>;
+  tensors: Map<string, TensorInput>;
+  /** The held reply; released by `release()` once the request is done. */
+  held?: BlobRef;
   timing: Timing;
 }
 
@@ -59,6 +71,7 @@ export const DEFAULT_MIN_SCORE_WHEN_NORMAL = 0.5;
 export class AnalysisPipeline {
   constructor(
     private readonly stages: StageClient,
+    private readonly transport: PayloadTransport,
     readonly router: ModelRouter,
     private readonly opts: { maxImageBytes: number },
   ) {}
@@ -88,20 +101,33 @@ export class AnalysisPipeline {
       requestId: ctx.requestId,
       headers: { [Header.Meta]: JSON.stringify(meta) },
       stage: 'preprocessing',
+      // The tensors stay with the preprocess replica: each inference replica reads its own range.
+      fetch: false,
     });
     const ms = performance.now() - t0;
     const replyMeta = JSON.parse(reply.headers?.get(Header.Meta) ?? '{}') as PreprocessReplyMeta;
-    const tensors = new Map<string, { data: Uint8Array; scaleX: number; scaleY: number; shape: number[] }>();
+    const tensors = new Map<string, TensorInput>();
     for (const t of replyMeta.tensors) {
-      tensors.set(t.target, { data: reply.data.subarray(t.offset, t.offset + t.length), scaleX: t.scaleX, scaleY: t.scaleY, shape: t.shape });
+      const ref = reply.ref ? { ...reply.ref, offset: reply.ref.offset + t.offset, length: t.length } : undefined;
+      tensors.set(t.target, { data: reply.data.subarray(t.offset, t.offset + t.length), ref, scaleX: t.scaleX, scaleY: t.scaleY, shape: t.shape });
     }
-    return { meta: replyMeta, tensors, timing: { stage: 'preprocess', ms, computeMs: replyMeta.computeMs, batchSize: 0, attempts: reply.attempts } };
+    return { meta: replyMeta, tensors, held: reply.ref, timing: { stage: 'preprocess', ms, computeMs: replyMeta.computeMs, batchSize: 0, attempts: reply.attempts } };
+  }
+
+  /** The bytes of a tensor (read from the preprocess replica when it holds them). */
+  async tensorBytes(t: TensorInput, ctx: RequestContext): Promise<Uint8Array> {
+    return t.ref ? this.transport.fetch(t.ref, remainingMs(ctx.deadline)) : t.data;
+  }
+
+  /** Frees the preprocess replica's held reply; call once the request no longer needs it. */
+  release(pre: Preprocessed | undefined): void {
+    if (pre?.held) this.transport.releaseRemote(pre.held);
   }
 
   async classify(v: ModelVersion, pre: Preprocessed, ctx: RequestContext): Promise<{ result: ClassificationResult; timing: Timing }> {
     const t = pre.tensors.get(key(v))!;
     const t0 = performance.now();
-    const reply = await this.stages.call({ subject: Subject.infer(v.name, v.version), payload: t.data, deadline: ctx.deadline, requestId: ctx.requestId, stage: `${v.name}:${v.version} classifier` });
+    const reply = await this.stages.call({ subject: Subject.infer(v.name, v.version), payload: t.data, payloadRef: t.ref, deadline: ctx.deadline, requestId: ctx.requestId, stage: `${v.name}:${v.version} classifier` });
     const result = JSON.parse(new TextDecoder().decode(reply.data)) as ClassificationResult;
     return { result, timing: { stage: 'classify', ms: performance.now() - t0, computeMs: result.computeMs, batchSize: result.batchSize, attempts: reply.attempts } };
   }
@@ -112,6 +138,7 @@ export class AnalysisPipeline {
     const reply = await this.stages.call({
       subject: Subject.infer(v.name, v.version),
       payload: t.data,
+      payloadRef: t.ref,
       deadline: ctx.deadline,
       requestId: ctx.requestId,
       headers: { [Header.Meta]: JSON.stringify({ scaleX: t.scaleX, scaleY: t.scaleY }) },
@@ -127,7 +154,13 @@ export class AnalysisPipeline {
     const cls = this.router.classifier();
     const det = this.router.detector();
     const pre = await this.preprocess(input.image, [cls, det], ctx);
-    const [c, d] = await Promise.all([this.classify(cls, pre, ctx), this.detect(det, pre, ctx)]);
+    let c: Awaited<ReturnType<AnalysisPipeline['classify']>>;
+    let d: Awaited<ReturnType<AnalysisPipeline['detect']>>;
+    try {
+      [c, d] = await Promise.all([this.classify(cls, pre, ctx), this.detect(det, pre, ctx)]);
+    } finally {
+      this.release(pre);
+    }
     const tf = performance.now();
     const operatingPoint = c.result.operatingPoint;
     const boxes = input.fusion

@@ -47,7 +47,7 @@ export async function startGateway(opts: GatewayOptions): Promise<{ port: number
   await transport.start();
   const stages = new StageClient(opts.nc, transport);
   stages.start();
-  const pipeline = new AnalysisPipeline(stages, new ModelRouter(opts.repo), { maxImageBytes: opts.maxImageBytes });
+  const pipeline = new AnalysisPipeline(stages, transport, new ModelRouter(opts.repo), { maxImageBytes: opts.maxImageBytes });
   const log = opts.logger;
 
   const server = new grpc.Server({
@@ -132,16 +132,18 @@ export async function startGateway(opts: GatewayOptions): Promise<{ port: number
           })
         : [pipeline.router.classifier(), pipeline.router.detector()];
       const pre = await pipeline.preprocess(req.image, targets, ctx);
-      return {
-        imageId: req.imageId,
-        image: pre.meta.info,
-        inputs: targets.map((v) => {
-          const t = pre.tensors.get(`${v.name}:${v.version}`)!;
-          return { model: { name: v.name, version: v.version }, tensor: { shape: t.shape, dtype: 'float32', data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength) } };
-        }),
-        computeMs: pre.meta.computeMs,
-        requestId: ctx.requestId,
-      };
+      try {
+        const inputs = await Promise.all(
+          targets.map(async (v) => {
+            const t = pre.tensors.get(`${v.name}:${v.version}`)!;
+            const data = await pipeline.tensorBytes(t, ctx);
+            return { model: { name: v.name, version: v.version }, tensor: { shape: t.shape, dtype: 'float32', data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) } };
+          }),
+        );
+        return { imageId: req.imageId, image: pre.meta.info, inputs, computeMs: pre.meta.computeMs, requestId: ctx.requestId };
+      } finally {
+        pipeline.release(pre);
+      }
     }),
   });
 
@@ -149,7 +151,7 @@ export async function startGateway(opts: GatewayOptions): Promise<{ port: number
     Classify: unary<{ image: Uint8Array; imageId: string; model: string; version: number }, object>('Classify', async (req, ctx) => {
       const v = pipeline.router.classifier(req.model, req.version);
       const pre = await pipeline.preprocess(req.image, [v], ctx);
-      const c = await pipeline.classify(v, pre, ctx);
+      const c = await pipeline.classify(v, pre, ctx).finally(() => pipeline.release(pre));
       return {
         imageId: req.imageId,
         abnormalProbability: c.result.probability,
@@ -167,7 +169,7 @@ export async function startGateway(opts: GatewayOptions): Promise<{ port: number
     Detect: unary<{ image: Uint8Array; imageId: string; model: string; version: number }, object>('Detect', async (req, ctx) => {
       const v = pipeline.router.detector(req.model, req.version);
       const pre = await pipeline.preprocess(req.image, [v], ctx);
-      const d = await pipeline.detect(v, pre, ctx);
+      const d = await pipeline.detect(v, pre, ctx).finally(() => pipeline.release(pre));
       return {
         imageId: req.imageId,
         findings: d.result.boxes.map(toFinding),

@@ -95,7 +95,9 @@ export async function startPreprocessReplica(opts: {
       const payload = new Uint8Array(total);
       result.tensors.forEach((t, i) => payload.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), slices[i].offset));
       const replyMeta: PreprocessReplyMeta = { info: result.info, tensors: slices, computeMs: performance.now() - t0 };
-      return { data: payload, headers: newHeaders({ [Header.Meta]: JSON.stringify(replyMeta) }) };
+      // Shared: the gateway forwards each tensor's range to its inference replica, which reads it
+      // from here; the gateway releases it when the request ends.
+      return { data: payload, headers: newHeaders({ [Header.Meta]: JSON.stringify(replyMeta) }), shared: true };
     },
   });
   await opts.nc.flush(); // subscribed on the server before we say we serve
