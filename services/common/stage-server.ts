@@ -65,7 +65,6 @@ export function serveEndpoint(opts: {
       if (!reply) return;
       if (remainingMs(deadline) <= 0) throw new DeadlineExceeded('deadline passed while the replica worked; reply dropped');
       const out = transport.prepare(res.data, res.headers ?? newHeaders(), Math.max(1000, remainingMs(deadline)), { shared: res.shared });
-      holding.delete(reply);
       msg.respond(out.data, { headers: out.headers });
     } catch (err) {
       const e = err instanceof SpinexrError ? err : undefined;
@@ -73,7 +72,6 @@ export function serveEndpoint(opts: {
       if (code === ErrorCode.Internal) logger.error({ err, requestId }, `${opts.name} failed`);
       else logger.info({ requestId, code, reason: (err as Error).message }, `${opts.name} refused`);
       if (reply) {
-        holding.delete(reply);
         const text = code === ErrorCode.Internal ? `internal error in the ${opts.name} replica (request ${requestId}; details in its log)` : (err as Error).message;
         msg.respondError(code, oneLine(text));
       }

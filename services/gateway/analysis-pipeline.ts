@@ -65,9 +65,6 @@ export interface AnalyzeResult {
 
 const key = (v: ModelVersion) => `${v.name}:${v.version}`;
 
-/** Paper's rule: boxes at or below this score are dropped when the classifier says normal. */
-export const DEFAULT_MIN_SCORE_WHEN_NORMAL = 0.5;
-
 export class AnalysisPipeline {
   constructor(
     private readonly stages: StageClient,
@@ -141,7 +138,7 @@ export class AnalysisPipeline {
       payloadRef: t.ref,
       deadline: ctx.deadline,
       requestId: ctx.requestId,
-      headers: { [Header.Meta]: JSON.stringify({ scaleX: t.scaleX, scaleY: t.scaleY }) },
+      headers: { [Header.Meta]: JSON.stringify({ scaleX: t.scaleX, scaleY: t.scaleY, width: pre.meta.info.width, height: pre.meta.info.height }) },
       stage: `${v.name}:${v.version} detector`,
     });
     const result = JSON.parse(new TextDecoder().decode(reply.data)) as DetectionResult;
@@ -164,7 +161,7 @@ export class AnalysisPipeline {
     const tf = performance.now();
     const operatingPoint = c.result.operatingPoint;
     const boxes = input.fusion
-      ? applyDecisionRule(c.result.probability, d.result.boxes, { operatingPoint, minScoreBelow: DEFAULT_MIN_SCORE_WHEN_NORMAL })
+      ? applyDecisionRule(c.result.probability, d.result.boxes, { operatingPoint })
       : d.result.boxes;
     const fuseMs = performance.now() - tf;
     return {

@@ -12,12 +12,16 @@ import type { Logger } from '../common/logger.ts';
 import { DynamicBatcher } from './dynamic-batcher.ts';
 import { SessionThread, type PlainTensor } from './session-thread.ts';
 import { perClassNms, type ScoredBox } from './nms.ts';
+import { mapBoxToOriginal } from '../preprocess/tensor-layout.ts';
 
 /** What an inference request carries besides the tensor (in the `Spinexr-Meta` header). */
 export interface InferMeta {
   /** original width / model input width, to map boxes back to original pixels. */
   scaleX?: number;
   scaleY?: number;
+  /** Original image size: boxes are clamped to it. */
+  width?: number;
+  height?: number;
 }
 
 /** The JSON reply of a classification endpoint. */
@@ -198,14 +202,15 @@ function detectionRunner(v: ModelVersion, session: SessionThread) {
     const k = boxes.dims[1];
     const b = boxes.data as Float32Array;
     return jobs.map((job, i) => {
-      const sx = job.meta.scaleX ?? 1;
-      const sy = job.meta.scaleY ?? 1;
+      const { scaleX = 1, scaleY = 1, width, height } = job.meta;
+      const clamp = width && height ? { width, height } : undefined;
       const found: ScoredBox[] = [];
       for (let j = 0; j < k; j++) {
         const score = scores[i * k + j];
         if (!(score >= scoreThreshold)) continue;
         const o = (i * k + j) * 4;
-        found.push({ label: Number(classes[i * k + j]), score, xmin: b[o] * sx, ymin: b[o + 1] * sy, xmax: b[o + 2] * sx, ymax: b[o + 3] * sy });
+        const [xmin, ymin, xmax, ymax] = mapBoxToOriginal(b.subarray(o, o + 4), scaleX, scaleY, clamp);
+        found.push({ label: Number(classes[i * k + j]), score, xmin, ymin, xmax, ymax });
       }
       const kept = out.nmsInGraph ? found.sort((p, q) => q.score - p.score).slice(0, maxDetections) : perClassNms(found, nmsIou, maxDetections);
       return {

@@ -1,4 +1,5 @@
 // Per-class non-maximum suppression over boxes in any one coordinate frame.
+import { iou } from '../quality/detection-ap.ts';
 
 export interface ScoredBox {
   label: number;
@@ -9,15 +10,8 @@ export interface ScoredBox {
   ymax: number;
 }
 
-/** Intersection over union of two boxes (continuous coordinates, no +1). */
-export function iou(a: ScoredBox, b: ScoredBox): number {
-  const iw = Math.min(a.xmax, b.xmax) - Math.max(a.xmin, b.xmin);
-  const ih = Math.min(a.ymax, b.ymax) - Math.max(a.ymin, b.ymin);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a.xmax - a.xmin) * (a.ymax - a.ymin) + (b.xmax - b.xmin) * (b.ymax - b.ymin) - inter;
-  return union > 0 ? inter / union : 0;
-}
+/** Intersection over union, the same function the quality metrics use (continuous coordinates, no +1). */
+export { iou };
 
 /**
  * Keeps, per label, the highest-scoring boxes that overlap no kept box of that label by more

@@ -4,7 +4,6 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type Service } from '@nats-io/services';
 import type { ModelRepository } from '../model-repository/model-repository.ts';
 import type { ModelConfig } from '../common/model-config.ts';
-import { InvalidInput } from '../common/errors.ts';
 import { Header, QueueGroup, Subject, newHeaders } from '../common/wire.ts';
 import { PayloadTransport, type PayloadTransportOptions } from '../common/payload-transport.ts';
 import { serveEndpoint } from '../common/stage-server.ts';
@@ -82,7 +81,6 @@ export async function startPreprocessReplica(opts: {
         const [name, version] = t.split(':');
         return { key: t, config: opts.repo.resolve(name, Number(version ?? 0)).config };
       });
-      if (!req.data.byteLength) throw new InvalidInput('empty image: zero bytes received');
       const t0 = performance.now();
       // Patient tags are read and dropped inside the worker: they never reach this thread.
       const result = await pool.run({ bytes: req.data, targets, limits: opts.maxPixels ? { maxPixels: opts.maxPixels } : undefined });

@@ -147,7 +147,7 @@ export function toModelInputs(
  * @example
  * mapBoxToOriginal([10, 20, 30, 40], 4.8828, 5.8594) // [48.8, 117.2, 146.5, 234.4]
  */
-export function mapBoxToOriginal(box: readonly number[], scaleX: number, scaleY: number, clampTo?: { width: number; height: number }): Box {
+export function mapBoxToOriginal(box: ArrayLike<number>, scaleX: number, scaleY: number, clampTo?: { width: number; height: number }): Box {
   let [x0, y0, x1, y1] = [box[0] * scaleX, box[1] * scaleY, box[2] * scaleX, box[3] * scaleY];
   if (clampTo) {
     x0 = Math.min(Math.max(x0, 0), clampTo.width);

@@ -67,12 +67,3 @@ export async function startTestCluster(opts: { replicas?: Partial<Record<'prepro
     },
   };
 }
-
-/** IoU of two {xmin,ymin,xmax,ymax} boxes. */
-export function boxIou(a: { xmin: number; ymin: number; xmax: number; ymax: number }, b: { xmin: number; ymin: number; xmax: number; ymax: number }): number {
-  const iw = Math.min(a.xmax, b.xmax) - Math.max(a.xmin, b.xmin);
-  const ih = Math.min(a.ymax, b.ymax) - Math.max(a.ymin, b.ymin);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  return inter / ((a.xmax - a.xmin) * (a.ymax - a.ymin) + (b.xmax - b.xmin) * (b.ymax - b.ymin) - inter);
-}
