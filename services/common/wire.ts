@@ -1,6 +1,7 @@
 // The cluster's NATS wire format: subjects, header names and the deadline header.
 // Payloads are raw bytes (encoded images, float32 tensors); metadata rides in headers.
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './settings.ts';
 
 /** Subjects. Stages are reached only through these, with queue groups for load spreading. */
 export const Subject = {
@@ -50,5 +51,5 @@ export function remainingMs(deadline: number): number {
 export function readDeadline(h: MsgHdrs | undefined): number {
   const v = h?.get(Header.Deadline);
   const n = v ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : Date.now() + 30_000;
+  return Number.isFinite(n) ? n : Date.now() + DEFAULT_REQUEST_TIMEOUT_MS;
 }
